@@ -1,0 +1,5 @@
+import sys
+
+from emohead.cli import main
+
+sys.exit(main())

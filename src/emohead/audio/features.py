@@ -1,0 +1,116 @@
+"""Frame-level audio features at the video rate (25 fps; one video frame = 640 samples at 16 kHz).
+
+This is emohead's one MFCC implementation: 25 ms Hann windows every 10 ms, 512-point FFT,
+40 mel bands (20-7600 Hz), log, orthonormal DCT-II. Four 10 ms frames fall in each video frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from emohead.audio.io import SAMPLE_RATE
+from emohead.video.io import FPS
+
+HOP = 160  # 10 ms
+WIN = 400  # 25 ms
+N_FFT = 512
+SAMPLES_PER_FRAME = SAMPLE_RATE // FPS  # 640
+SILENCE_DBFS = -50.0
+
+
+@lru_cache(maxsize=4)
+def mel_filterbank(n_mels: int = 40, fmin: float = 20.0, fmax: float = 7600.0) -> np.ndarray:
+    """(n_mels, N_FFT // 2 + 1) triangular filters on the HTK mel scale."""
+    def hz_to_mel(f):
+        return 2595.0 * np.log10(1.0 + f / 700.0)
+
+    def mel_to_hz(m):
+        return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
+
+    edges = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))
+    freqs = np.linspace(0, SAMPLE_RATE / 2, N_FFT // 2 + 1)
+    lo, mid, hi = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+    fb = np.maximum(0.0, np.minimum((freqs - lo) / (mid - lo), (hi - freqs) / (hi - mid)))
+    return (fb * (2.0 / (hi - lo))).astype(np.float32)
+
+
+@lru_cache(maxsize=4)
+def _dct_matrix(n_in: int, n_out: int) -> np.ndarray:
+    k = np.arange(n_out)[:, None]
+    n = np.arange(n_in)[None, :]
+    m = np.cos(np.pi * k * (2 * n + 1) / (2 * n_in)) * np.sqrt(2.0 / n_in)
+    m[0] /= np.sqrt(2.0)
+    return m.T.astype(np.float32)
+
+
+def mfcc(samples: np.ndarray, n_mfcc: int = 13, n_mels: int = 40) -> np.ndarray:
+    """16 kHz mono float32 (N,) -> (ceil(N / 160), n_mfcc) float32 at 100 Hz; frame j centred on sample 160 j + 80."""
+    n = int(np.ceil(len(samples) / HOP))
+    x = np.append(samples[:1], samples[1:] - 0.97 * samples[:-1]).astype(np.float32)
+    pad = (WIN - HOP) // 2
+    x = np.pad(x, (pad, n * HOP - len(x) + WIN - HOP - pad))
+    frames = np.lib.stride_tricks.sliding_window_view(x, WIN)[::HOP][:n] * np.hanning(WIN).astype(np.float32)
+    power = np.abs(np.fft.rfft(frames, N_FFT)) ** 2
+    logmel = np.log(power @ mel_filterbank(n_mels).T + 1e-10)
+    return (logmel @ _dct_matrix(n_mels, n_mfcc)).astype(np.float32)
+
+
+def frame_energy_db(samples: np.ndarray) -> np.ndarray:
+    """RMS level per video frame in dBFS, (ceil(N / 640),) float32."""
+    n = int(np.ceil(len(samples) / SAMPLES_PER_FRAME))
+    x = np.pad(samples, (0, n * SAMPLES_PER_FRAME - len(samples))).reshape(n, SAMPLES_PER_FRAME)
+    return (10.0 * np.log10((x.astype(np.float64) ** 2).mean(1) + 1e-12)).astype(np.float32)
+
+
+@dataclass
+class AudioFeatures:
+    """Features of one recording at 25 fps. mfcc: (T, 13); mfcc100: (4T, 13) at 100 Hz; energy_db: (T,)."""
+
+    duration: float
+    mfcc: np.ndarray
+    mfcc100: np.ndarray
+    energy_db: np.ndarray
+
+    @property
+    def n_frames(self) -> int:
+        return len(self.energy_db)
+
+    @classmethod
+    def from_chunks(cls, chunks: list[np.ndarray] | None = None) -> AudioFeatures:
+        """Features from consecutive 16 kHz chunks whose lengths are multiples of 640 samples
+        (all but the last); each chunk is analysed on its own, so memory is one chunk at a time."""
+        return _Accumulator().extend(chunks or []).finish()
+
+
+class _Accumulator:
+    def __init__(self):
+        self.samples, self.m100, self.energy = 0, [], []
+
+    def add(self, chunk: np.ndarray) -> None:
+        self.samples += len(chunk)
+        self.m100.append(mfcc(chunk))
+        self.energy.append(frame_energy_db(chunk))
+
+    def extend(self, chunks) -> _Accumulator:
+        for c in chunks:
+            self.add(c)
+        return self
+
+    def finish(self) -> AudioFeatures:
+        duration = self.samples / SAMPLE_RATE
+        t = max(1, round(duration * FPS))
+        energy = np.concatenate(self.energy) if self.energy else np.full(1, -120.0, np.float32)
+        m100 = np.concatenate(self.m100) if self.m100 else np.zeros((4, 13), np.float32)
+        energy = _fit_length(energy, t)
+        m100 = _fit_length(m100, 4 * t)
+        return AudioFeatures(duration=duration, mfcc=m100.reshape(t, 4, -1).mean(1), mfcc100=m100, energy_db=energy)
+
+
+def _fit_length(a: np.ndarray, n: int) -> np.ndarray:
+    """Trim or edge-pad along axis 0 to exactly n rows."""
+    if len(a) >= n:
+        return a[:n]
+    return np.concatenate([a, np.repeat(a[-1:], n - len(a), axis=0)])

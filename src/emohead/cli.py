@@ -1,0 +1,153 @@
+"""The ``emohead`` command: a thin layer over :func:`emohead.generate`.
+
+Problems the user can fix print one line (``emohead: error: ...``) and exit 1; no partial files remain.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from emohead.api import GenerateOptions
+from emohead.emotion.vocabulary import EMOTIONS
+from emohead.errors import EmoheadError
+
+_DEFAULTS = GenerateOptions()
+SHEET_EMOTIONS = ("neutral", "happy", "sad", "angry", "surprise")
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--emotion", help=f"a label ({', '.join(EMOTIONS)}) or a timeline such as 'neutral@0-1.5,happy:0.9@1.5-4,sad:0.6@4-'")
+    p.add_argument("--intensity", type=float, default=1.0, help="emotion intensity 0..1 (above 1 exaggerates, clamped at 1.5; default 1)")
+    p.add_argument("--size", type=int, choices=(256, 512), default=_DEFAULTS.size, help="face crop size in pixels (default %(default)s)")
+    p.add_argument("--full-frame", action="store_true", help="paste the animated face back into the whole photo")
+    p.add_argument("--seed", type=int, default=_DEFAULTS.seed, help="seed for blinks and head sway (default %(default)s)")
+    p.add_argument("--head-motion", type=float, default=_DEFAULTS.head_motion, help="head motion scale, 0 keeps the head still (default %(default)s)")
+    p.add_argument("--no-blinks", action="store_true", help="do not add blinks")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="emohead", description="Emotion-controllable talking faces from one portrait and speech, offline on a CPU.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    g = sub.add_parser("generate", help="portrait + speech -> talking-face video and motion tracks",
+                       description="Animate a portrait with speech. Example: emohead generate --portrait face.jpg --audio speech.wav --emotion happy -o out.mp4")  # fmt: skip
+    g.add_argument("--portrait", required=True, type=Path, help="photo with one clearly visible face (jpg, png, ...)")
+    g.add_argument("--audio", required=True, type=Path, help="speech: wav, flac, mp3, m4a, ogg, or a video file's audio track")
+    text = g.add_mutually_exclusive_group()
+    text.add_argument("--transcript", help="the words spoken (improves lip sync); without it phones are recognised from the audio")
+    text.add_argument("--transcript-file", type=Path, help="text file with the words spoken")
+    g.add_argument("--reference-portrait", type=Path, help="photo whose facial expression sets the emotion (instead of --emotion)")
+    g.add_argument("--face-index", type=int, help="which face to animate when the photo has several (0 = largest)")
+    g.add_argument("--model", default=_DEFAULTS.model, help="motion model (default %(default)s)")
+    g.add_argument("--export-motion", type=Path, help="write motion tracks: .npz (lm68, mesh, blendshapes, pose, fps) or .json")
+    g.add_argument("--blendshapes-csv", type=Path, help="write the 52 blendshape curves + head rotation as a Live Link Face CSV")
+    g.add_argument("--max-minutes", type=float, default=_DEFAULTS.max_minutes, help="refuse audio longer than this (default %(default)s)")
+    g.add_argument("-o", "--output", type=Path, help="output video (.mp4, H.264 + AAC, 25 fps)")
+    _add_common(g)
+
+    d = sub.add_parser("demo", help="animate the bundled public-domain portrait and speech", description="Run the main job on the bundled example.")
+    d.add_argument("-o", "--output", type=Path, default=Path("emohead_demo.mp4"), help="output video (default %(default)s)")
+    d.add_argument("--contact-sheet", type=Path, help=f"also write a PNG of the same frames rendered {', '.join(SHEET_EMOTIONS)}")
+    _add_common(d)
+
+    b = sub.add_parser("bench", help="time each stage and the real-time factor on this machine")
+    b.add_argument("--seconds", type=float, default=10.0, help="length of speech to time (default %(default)s)")
+    b.add_argument("--sizes", type=int, nargs="+", default=[256, 512], choices=(256, 512))
+    b.add_argument("--json", type=Path, help="also write the figures as JSON")
+    return parser
+
+
+def _options(args) -> dict:
+    return dict(size=args.size, full_frame=args.full_frame, seed=args.seed, head_motion=args.head_motion,
+                blinks=not args.no_blinks, progress=not args.quiet)  # fmt: skip
+
+
+def _report(result, quiet: bool) -> None:
+    for note in result.notes:
+        print(f"emohead: note: {note}", file=sys.stderr)
+    if quiet:
+        return
+    total = sum(result.timings.values())
+    what = f"wrote {result.output}" if result.output else "done"
+    print(f"{what}: {result.n_frames} frames, {result.duration:.2f} s of audio, in {total:.1f} s ({result.realtime_factor:.2f}x real time)")
+
+
+def cmd_generate(args) -> None:
+    import emohead
+
+    if args.output is None and args.export_motion is None and args.blendshapes_csv is None:
+        raise EmoheadError("nothing to write; pass -o out.mp4 and/or --export-motion / --blendshapes-csv")
+    transcript = args.transcript
+    if args.transcript_file is not None:
+        if not args.transcript_file.is_file():
+            raise EmoheadError(f"transcript file not found: {args.transcript_file} (check the path)")
+        transcript = args.transcript_file.read_text(errors="replace")
+    if args.emotion is not None and args.reference_portrait is not None:
+        raise EmoheadError("give either --emotion or --reference-portrait, not both")
+    result = emohead.generate(
+        args.portrait, args.audio, transcript=transcript, emotion=args.emotion, intensity=args.intensity,
+        reference_portrait=args.reference_portrait, output=args.output, export_motion=args.export_motion,
+        blendshapes_csv=args.blendshapes_csv, face_index=args.face_index, model=args.model,
+        max_minutes=args.max_minutes, **_options(args),
+    )  # fmt: skip
+    _report(result, args.quiet)
+
+
+def demo_inputs() -> tuple[Path, Path, str]:
+    from emohead.assets import asset_path
+
+    return asset_path("demo/portrait.jpg"), asset_path("demo/speech.flac"), asset_path("demo/transcript.txt").read_text().strip()
+
+
+def cmd_demo(args) -> None:
+    import emohead
+
+    portrait, audio, transcript = demo_inputs()
+    result = emohead.generate(portrait, audio, transcript=transcript, emotion=args.emotion, intensity=args.intensity,
+                              output=args.output, **_options(args))  # fmt: skip
+    _report(result, args.quiet)
+    if args.contact_sheet:
+        from emohead.sheet import contact_sheet
+
+        contact_sheet(portrait, audio, transcript, args.contact_sheet, SHEET_EMOTIONS, size=args.size, seed=args.seed)
+        if not args.quiet:
+            print(f"wrote {args.contact_sheet}")
+
+
+def cmd_bench(args) -> None:
+    from emohead.bench import run_bench
+
+    run_bench(args.seconds, args.sizes, args.json)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from emohead import __version__
+
+        print(f"emohead {__version__}")
+        return 0
+    if args.command is None:
+        parser.print_help()
+        return 2
+    handler = {"generate": cmd_generate, "demo": cmd_demo, "bench": cmd_bench}[args.command]
+    t0 = time.perf_counter()
+    try:
+        handler(args)
+    except EmoheadError as err:
+        print(f"emohead: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"emohead: interrupted after {time.perf_counter() - t0:.0f} s; no output was written", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

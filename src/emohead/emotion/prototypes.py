@@ -1,0 +1,95 @@
+"""Emotion prototypes in blendshape space: FACS action units mapped to ARKit channels, calibrated on
+real CREMA-D clips.
+
+FACS (Ekman & Friesen's EMFACS prototypes) decides *which* channels an emotion moves and in which
+direction; the CREMA-D actor's clips (one per emotion, ``scripts/calibrate_emotions.py``) set the
+magnitude of every channel MediaPipe measures: calibrated = mean(FACS default, measured change
+against the actor's neutral clip, clipped at 0). Channels MediaPipe never reports (noseSneer,
+cheekSquint) and emotions CREMA-D lacks (surprise, contempt) keep the FACS default.
+AU proxies: AU1 browInnerUp, AU2 browOuterUp, AU4 browDown, AU5 eyeWide, AU6 cheekSquint,
+AU7 eyeSquint, AU9 noseSneer, AU10 mouthUpperUp, AU12 mouthSmile, AU14 mouthDimple,
+AU15 mouthFrown, AU17 mouthShrugLower, AU20 mouthStretch, AU23/24 mouthPress, AU26 jawOpen.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import numpy as np
+
+from emohead.emotion.vocabulary import EMOTIONS
+from emohead.face import blendshapes as bs
+
+
+def _both(name: str, v: float) -> dict[str, float]:
+    return {f"{name}Left": v, f"{name}Right": v}
+
+
+# Full-intensity (intensity 1) channel values before calibration.
+FACS_PROTOTYPES: dict[str, dict[str, float]] = {
+    "neutral": {},
+    "happy": {**_both("mouthSmile", 0.75), **_both("cheekSquint", 0.6), **_both("eyeSquint", 0.3), **_both("mouthDimple", 0.15)},
+    "sad": {"browInnerUp": 0.7, **_both("browDown", 0.2), **_both("mouthFrown", 0.7), **_both("eyeBlink", 0.12)},
+    "angry": {**_both("browDown", 0.75), **_both("eyeSquint", 0.35), **_both("eyeWide", 0.25), **_both("mouthPress", 0.3), **_both("noseSneer", 0.25)},
+    "fear": {"browInnerUp": 0.75, **_both("browOuterUp", 0.4), **_both("browDown", 0.15), **_both("eyeWide", 0.7), **_both("mouthStretch", 0.55)},
+    "surprise": {"browInnerUp": 0.75, **_both("browOuterUp", 0.65), **_both("eyeWide", 0.7), "jawOpen": 0.12},
+    "disgust": {**_both("noseSneer", 0.7), **_both("mouthUpperUp", 0.3), **_both("mouthFrown", 0.35), **_both("browDown", 0.45), **_both("cheekSquint", 0.25)},
+    "contempt": {"mouthSmileLeft": 0.5, "mouthDimpleLeft": 0.45, "eyeSquintLeft": 0.1},
+}  # fmt: skip
+
+# Channels a reference portrait may pass on as its expression (speech, blinks and gaze stay ours).
+EXPRESSIVE = tuple(
+    n for n in bs.NAMES
+    if n not in ("jawOpen", "mouthClose", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthFunnel", "mouthPucker")
+    and n not in bs.BLINK_CHANNELS and n not in bs.GAZE_CHANNELS
+)  # fmt: skip
+
+
+def calibrate(measured: dict[str, np.ndarray], neutral: np.ndarray) -> dict[str, dict[str, float]]:
+    """Blend FACS defaults with measured mean blendshapes per emotion (each (52,)) against ``neutral``.
+
+    Only channels in an emotion's FACS set change, and only when MediaPipe reports them (the neutral
+    clip or the emotional clip has a non-zero value).
+    """
+    out = {}
+    for emotion, facs in FACS_PROTOTYPES.items():
+        calibrated = dict(facs)
+        if emotion in measured:
+            delta = measured[emotion] - neutral
+            for ch, v in facs.items():
+                i = bs.INDEX[ch]
+                if measured[emotion][i] > 1e-3 or neutral[i] > 1e-3:
+                    calibrated[ch] = round(float(0.5 * v + 0.5 * max(delta[i], 0.0)), 4)
+        out[emotion] = calibrated
+    return out
+
+
+class Prototypes:
+    """Calibrated prototypes as arrays. matrix: (8, 52) in EMOTIONS order; baseline: (52,) a relaxed face."""
+
+    def __init__(self, table: dict[str, dict[str, float]], baseline: dict[str, float]):
+        self.matrix = np.zeros((len(EMOTIONS), bs.COUNT), np.float32)
+        for e, chans in table.items():
+            for ch, v in chans.items():
+                self.matrix[EMOTIONS.index(e), bs.INDEX[ch]] = v
+        self.baseline = np.zeros(bs.COUNT, np.float32)
+        for ch, v in baseline.items():
+            self.baseline[bs.INDEX[ch]] = v
+        self.table = table
+
+    def nearest(self, offset: np.ndarray) -> tuple[str, float]:
+        """The emotion whose prototype best matches a blendshape offset (cosine similarity)."""
+        m = self.matrix[1:]
+        sims = m @ offset / (np.linalg.norm(m, axis=1) * np.linalg.norm(offset) + 1e-9)
+        k = int(np.argmax(sims))
+        return EMOTIONS[k + 1], float(sims[k])
+
+
+@lru_cache(maxsize=1)
+def load_prototypes() -> Prototypes:
+    """The calibrated prototypes shipped in ``assets/emotion_prototypes.json``."""
+    from emohead.assets import asset_path
+
+    data = json.loads(asset_path("emotion_prototypes.json").read_text())
+    return Prototypes(data["prototypes"], data["neutral_baseline"])

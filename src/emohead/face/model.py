@@ -1,0 +1,123 @@
+"""The face model: identity neutral shape + linear blendshape basis + rigid pose.
+
+This is emohead's open stand-in for a 3DMM (EmoSpeaker's BFM coefficients) and for MEDTalk's rig::
+
+    canonical(w) = neutral_identity + sum_k w_k * basis[k]        (478, 3), canonical units
+    points       = scale * R(pitch, yaw, roll) @ canonical + t     pixels (see face.geometry)
+
+Canonical units: the template's outer eye corners (mesh 33 and 263) are 1 apart, origin at the
+centroid of :data:`~emohead.face.geometry.RIGID_VERTICES`. The basis is fitted by ridge regression
+on real frames where MediaPipe gives both the mesh and the 52 blendshapes
+(``scripts/fit_face_basis.py``; how the shipped one was made is in ``assets/face_model/README.md``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from emohead.face import blendshapes as bs
+from emohead.face.geometry import RIGID_VERTICES, apply_pose, pose_from_similarity, similarity_fit
+
+N_VERTICES = 478
+
+
+def canonicalize(points: np.ndarray, template: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Remove pose and scale: points (478, 3) pixels -> (canonical (478, 3), pose (6,))."""
+    s, rot, t = similarity_fit(template[RIGID_VERTICES], points[RIGID_VERTICES])
+    canonical = ((points - t) @ rot) / s
+    return canonical, pose_from_similarity(s, rot, t)
+
+
+@dataclass
+class FaceModel:
+    """Linear face model. template: (478, 3); basis: (52, 478, 3); both float32, canonical units."""
+
+    template: np.ndarray
+    basis: np.ndarray
+    info: dict
+
+    def identity_neutral(self, canonical: np.ndarray, blendshapes: np.ndarray) -> np.ndarray:
+        """The identity's expressionless shape: a portrait's canonical mesh minus its own expression."""
+        return canonical - np.tensordot(blendshapes, self.basis, axes=1)
+
+    def canonical(self, neutral: np.ndarray, blendshapes: np.ndarray) -> np.ndarray:
+        """neutral (478, 3), blendshapes (T, 52) -> canonical meshes (T, 478, 3) float32."""
+        flat = blendshapes.astype(np.float32) @ self.basis.reshape(bs.COUNT, -1)
+        return neutral[None].astype(np.float32) + flat.reshape(-1, N_VERTICES, 3)
+
+    def mesh(self, neutral: np.ndarray, blendshapes: np.ndarray, pose: np.ndarray) -> np.ndarray:
+        """Posed meshes (T, 478, 3) in pixels."""
+        return apply_pose(self.canonical(neutral, blendshapes), pose).astype(np.float32)
+
+    # -- persistence: safetensors + config.json, never pickle ---------------------------------------
+    def save(self, directory: str | Path) -> None:
+        from safetensors.numpy import save_file
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        tensors = {"template": self.template.astype(np.float32), "basis": self.basis.astype(np.float32)}
+        save_file(tensors, str(directory / "model.safetensors"))
+        config = {"n_vertices": N_VERTICES, "blendshapes": list(bs.NAMES), **self.info}
+        (directory / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+
+    @classmethod
+    def default(cls) -> FaceModel:
+        """The face model shipped with emohead (loaded once per process)."""
+        return _default_face_model()
+
+    @classmethod
+    def load(cls, directory: str | Path | None = None) -> FaceModel:
+        """Load a face model folder; ``None`` loads the one shipped with emohead."""
+        from safetensors.numpy import load_file
+
+        if directory is None:
+            from emohead.assets import asset_path
+
+            directory = asset_path("face_model")
+        directory = Path(directory)
+        config = json.loads((directory / "config.json").read_text())
+        if config.get("blendshapes") != list(bs.NAMES):
+            raise ValueError(f"{directory}: blendshape channel order differs from emohead's 52-channel order")
+        tensors = load_file(str(directory / "model.safetensors"))
+        info = {k: v for k, v in config.items() if k not in ("n_vertices", "blendshapes")}
+        return cls(template=tensors["template"], basis=tensors["basis"], info=info)
+
+
+@lru_cache(maxsize=1)
+def _default_face_model() -> FaceModel:
+    return FaceModel.load()
+
+
+def fit_basis(
+    clips: list[tuple[np.ndarray, np.ndarray]], ridge: float = 1e-2, iterations: int = 3
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fit the template and the blendshape basis on real frames.
+
+    clips: one (points (T, 478, 3) pixels, blendshapes (T, 52)) pair per clip or per person.
+    Generalised Procrustes gives the template; per clip, frames and weights are centred on the
+    clip mean so identity cancels, then ``X ~ W @ B`` is solved by ridge regression toward the
+    geometric FACS prior B0 (``face.prior``): ``min |X - W B|^2 + ridge * N * |B - B0|^2``.
+    Channels in ``prior.GEOMETRIC_CHANNELS`` take the prior as is.
+    Returns (template (478, 3), basis (52, 478, 3)), float32.
+    """
+    from emohead.face.prior import GEOMETRIC_CHANNELS, facs_prior
+
+    template = clips[0][0][0].astype(np.float64)
+    for _ in range(iterations):
+        canon = [np.stack([canonicalize(p, template)[0] for p in pts]) for pts, _ in clips]
+        mean = np.concatenate(canon).mean(0)
+        mean -= mean[RIGID_VERTICES].mean(0)
+        template = mean / np.linalg.norm(mean[263] - mean[33])
+    canon = [np.stack([canonicalize(p, template)[0] for p in pts]) for pts, _ in clips]
+    x = np.concatenate([c.reshape(len(c), -1) - c.reshape(len(c), -1).mean(0) for c in canon])
+    w = np.concatenate([b - b.mean(0) for _, b in clips]).astype(np.float64)
+    prior = facs_prior(template).reshape(bs.COUNT, -1).astype(np.float64)
+    gram = w.T @ w + ridge * len(w) * np.eye(w.shape[1])
+    basis = np.linalg.solve(gram, w.T @ x + ridge * len(w) * prior)
+    basis[bs.indices(GEOMETRIC_CHANNELS)] = prior[bs.indices(GEOMETRIC_CHANNELS)]
+    return template.astype(np.float32), basis.reshape(bs.COUNT, N_VERTICES, 3).astype(np.float32)

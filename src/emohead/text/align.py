@@ -1,0 +1,107 @@
+"""Phone timings from speech with pocketsphinx (its en-us acoustic model ships inside the wheel).
+
+With a transcript: two-pass forced alignment (word segmentation, then phones), which is
+accurate to about one 10 ms frame on clean speech. Without one: phone-loop recognition
+(``allphone``), noisier but language-independent enough to drive a mouth. Phones are ARPAbet
+without stress digits; ``SIL`` marks silence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from emohead.audio.io import SAMPLE_RATE
+
+PS_FRAME = 0.01  # pocketsphinx frame period, s
+
+
+@dataclass(frozen=True)
+class Phone:
+    """One aligned phone: ARPAbet ``label`` (or ``SIL``), start and end in seconds, and its word if known."""
+
+    label: str
+    start: float
+    end: float
+    word: str | None = None
+
+
+def normalize_transcript(text: str) -> list[str]:
+    """Lower-case words with punctuation removed (apostrophes kept): "Don't stop!" -> ["don't", "stop"]."""
+    text = text.lower().replace("\u2019", "'")
+    return [w.strip("'") for w in re.findall(r"[a-z']+", text) if w.strip("'")]
+
+
+class Aligner:
+    """Reusable pocketsphinx decoders (loading the model takes ~0.3 s, so keep one per run)."""
+
+    def __init__(self):
+        self._align = None
+        self._phones = None
+
+    def _decoder(self, kind: str):
+        import os
+
+        from pocketsphinx import Decoder, get_model_path
+
+        if kind == "align":
+            if self._align is None:
+                self._align = Decoder(samprate=SAMPLE_RATE, bestpath=False, loglevel="FATAL")
+            return self._align
+        if self._phones is None:
+            lm = os.path.join(get_model_path(), "en-us", "en-us-phone.lm.bin")
+            self._phones = Decoder(samprate=SAMPLE_RATE, allphone=lm, lw=2.0, pip=0.3, beam=1e-20, pbeam=1e-20, loglevel="FATAL")
+        return self._phones
+
+    def known_words(self, words: list[str]) -> tuple[list[str], list[str]]:
+        """Split words into those in the pronouncing dictionary and those not."""
+        d = self._decoder("align")
+        known = [w for w in words if d.lookup_word(w)]
+        return known, [w for w in words if not d.lookup_word(w)]
+
+    def align(self, samples: np.ndarray, words: list[str], offset: float = 0.0) -> list[Phone]:
+        """Forced alignment of known ``words`` to 16 kHz float samples. Empty list when it fails."""
+        if not words:
+            return []
+        d = self._decoder("align")
+        raw = _to_pcm16(samples)
+        try:
+            d.set_align_text(" ".join(words))
+            d.start_utt()
+            d.process_raw(raw, full_utt=True)
+            d.end_utt()
+            d.set_alignment()
+            d.start_utt()
+            d.process_raw(raw, full_utt=True)
+            d.end_utt()
+            alignment = d.get_alignment()
+        except (RuntimeError, ValueError):
+            return []
+        if alignment is None:
+            return []
+        phones = []
+        for w in alignment:
+            word = None if w.name.startswith("<") else re.sub(r"\(\d+\)$", "", w.name)
+            for p in w:
+                label = "SIL" if p.name in ("SIL", "+NSN+", "+SPN+") else p.name
+                start = offset + p.start * PS_FRAME
+                phones.append(Phone(label, start, start + p.duration * PS_FRAME, word))
+        return phones
+
+    def recognize(self, samples: np.ndarray, offset: float = 0.0) -> list[Phone]:
+        """Phone-loop recognition: ARPAbet phones with times, no words."""
+        d = self._decoder("phones")
+        d.start_utt()
+        d.process_raw(_to_pcm16(samples), full_utt=True)
+        d.end_utt()
+        out = []
+        for seg in d.seg():
+            label = seg.word if seg.word.isalpha() and seg.word.isupper() else "SIL"
+            out.append(Phone(label, offset + seg.start_frame * PS_FRAME, offset + (seg.end_frame + 1) * PS_FRAME))
+        return out
+
+
+def _to_pcm16(samples: np.ndarray) -> bytes:
+    return (np.clip(samples, -1.0, 1.0) * 32767.0).astype(np.int16).tobytes()

@@ -1,0 +1,1 @@
+"""Video decode, encode and mux."""

@@ -1,0 +1,103 @@
+"""Video decode and encode through the static ffmpeg shipped by ``imageio-ffmpeg`` (x264 + AAC inside)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from emohead.errors import EmoheadError
+
+FPS = 25
+
+
+def ffmpeg_exe() -> str:
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def probe(path: str | Path) -> dict:
+    """Duration (s, or None) and stream kinds of a media file, read from ffmpeg's header dump."""
+    out = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True, errors="replace").stderr
+    m = re.search(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)", out)
+    duration = int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3]) if m else None
+    size = re.search(r"Stream #.*Video:.*?(\d{2,5})x(\d{2,5})", out)
+    fps = re.search(r"(\d+(?:\.\d+)?) fps", out)
+    return {
+        "duration": duration,
+        "has_audio": bool(re.search(r"Stream #.*Audio:", out)),
+        "has_video": bool(re.search(r"Stream #.*Video:", out)) and "attached pic" not in out,
+        "size": (int(size[1]), int(size[2])) if size else None,
+        "fps": float(fps[1]) if fps else None,
+        "log": out,
+    }
+
+
+def read_frames(path: str | Path, fps: float | None = FPS) -> Iterator[np.ndarray]:
+    """Yield (H, W, 3) uint8 RGB frames, resampled to ``fps`` (``None`` keeps the file's rate)."""
+    import imageio_ffmpeg
+
+    params = ["-r", str(fps)] if fps else None
+    reader = imageio_ffmpeg.read_frames(str(path), output_params=params)
+    meta = next(reader)
+    w, h = meta["size"]
+    for raw in reader:
+        yield np.frombuffer(raw, dtype=np.uint8).reshape(h, w, 3)
+
+
+class VideoWriter:
+    """H.264 mp4 writer fed with RGB frames; muxes ``audio`` (any file ffmpeg reads) as AAC.
+
+    Frames go straight to an ffmpeg process, so memory stays flat however long the video.
+    """
+
+    def __init__(self, path: str | Path, width: int, height: int, fps: int = FPS,
+                 audio: str | Path | None = None, audio_seconds: float | None = None, crf: int = 20):
+        if width % 2 or height % 2:
+            raise ValueError(f"H.264 needs even frame sizes, got {width}x{height}")
+        cmd = [ffmpeg_exe(), "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+               "-s", f"{width}x{height}", "-r", str(fps), "-i", "-"]
+        if audio is not None:
+            cmd += ["-i", str(audio), "-map", "0:v:0", "-map", "1:a:0", "-c:a", "aac", "-b:a", "128k"]
+            if audio_seconds is not None:
+                cmd += ["-t", f"{audio_seconds:.3f}"]
+        cmd += ["-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf), "-pix_fmt", "yuv420p",
+                "-movflags", "+faststart", "-f", "mp4", str(path)]  # fmt: skip
+        self.shape = (height, width, 3)
+        self.frames = 0
+        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def write(self, frame: np.ndarray) -> None:
+        if frame.shape != self.shape or frame.dtype != np.uint8:
+            raise ValueError(f"frame must be uint8 {self.shape}, got {frame.dtype} {frame.shape}")
+        try:
+            self._proc.stdin.write(np.ascontiguousarray(frame).tobytes())
+        except BrokenPipeError:
+            self._fail()
+        self.frames += 1
+
+    def _fail(self) -> None:
+        err = self._proc.stderr.read().decode(errors="replace").strip().splitlines()
+        self._proc.wait()
+        raise EmoheadError(f"video encoding failed: {err[-1] if err else 'ffmpeg exited'}; check free disk space and the output path")
+
+    def close(self) -> None:
+        self._proc.stdin.close()
+        if self._proc.wait() != 0:
+            self._fail()
+
+    def abort(self) -> None:
+        self._proc.kill()
+        self._proc.wait()
+
+
+def count_frames(path: str | Path) -> int:
+    """Number of decoded video frames in a file (decodes it; for tests and checks)."""
+    out = subprocess.run([ffmpeg_exe(), "-v", "info", "-i", str(path), "-map", "0:v:0", "-f", "null", "-"],
+                         capture_output=True, text=True, errors="replace").stderr  # fmt: skip
+    found = re.findall(r"frame=\s*(\d+)", out)
+    return int(found[-1]) if found else 0
