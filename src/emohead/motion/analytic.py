@@ -23,6 +23,7 @@ from emohead.text.align import Phone
 
 OPENING = bs.indices(("jawOpen", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthUpperUpLeft", "mouthUpperUpRight", "mouthFunnel"))
 SPEECH = bs.indices(bs.SPEECH_CHANNELS + ("mouthSmileLeft", "mouthSmileRight"))
+INNER_LIPS = (np.array([82, 13, 312]), np.array([87, 14, 317]))  # upper / lower inner-lip mesh vertices
 BLINK_SHAPE = np.array([0.35, 0.85, 1.0, 0.85, 0.5, 0.2, 0.05], np.float32)  # 7 frames at 25 fps = 280 ms
 
 
@@ -111,6 +112,26 @@ def head_motion(base: np.ndarray, energy_db: np.ndarray, weights: np.ndarray | N
     return pose
 
 
+def lip_gap_gradient(basis: np.ndarray) -> np.ndarray:
+    """(52,) change of the inner-lip gap (canonical units) per unit of each channel: the gap is linear in w."""
+    upper, lower = INNER_LIPS
+    return basis[:, lower, 1].mean(1) - basis[:, upper, 1].mean(1)
+
+
+def closed_neutral(neutral: np.ndarray, basis: np.ndarray, w_rest: np.ndarray, rest_gap: float = 0.004) -> np.ndarray:
+    """The identity's neutral shape moved along the jaw direction so the lips just meet at rest.
+
+    A portrait's own mouth state (open mid-word, or closed with MediaPipe still reporting some
+    jawOpen) should not decide how the mouth rests between words.
+    """
+    upper, lower = INNER_LIPS
+    gap = float((neutral[lower, 1] - neutral[upper, 1]).mean() + w_rest @ lip_gap_gradient(basis))
+    jaw = basis[bs.INDEX["jawOpen"]]
+    per_unit = float((jaw[lower, 1] - jaw[upper, 1]).mean())
+    shift = np.clip((rest_gap - gap) / per_unit, -0.6, 0.6)
+    return (neutral + shift * jaw).astype(np.float32)
+
+
 class AnalyticMotionModel(MotionModel):
     """Visemes + FACS emotion prototypes + blinks + head motion; no training, no weights."""
 
@@ -141,16 +162,24 @@ class AnalyticMotionModel(MotionModel):
 
         w = np.zeros((n, bs.COUNT), np.float32)
         expressive = bs.indices(EXPRESSIVE)
+        emotion = np.zeros((n, bs.COUNT), np.float32)  # the emotion's change against a relaxed face
         if cond.weights is not None:
-            w[:, expressive] = protos.baseline[expressive]
-            w += cond.weights @ protos.matrix
+            emotion = cond.weights @ protos.matrix
         elif cond.reference is not None:
-            w[:, expressive] = protos.baseline[expressive] + cond.reference[expressive]
+            emotion[:, expressive] = cond.reference[expressive]
+        if cond.weights is not None or cond.reference is not None:
+            w[:, expressive] = protos.baseline[expressive]
         else:
             w[:, expressive] = portrait.blendshapes[expressive]
         gaze = bs.indices(bs.GAZE_CHANNELS)
         w[:, gaze] = portrait.blendshapes[gaze]
+        neutral = closed_neutral(portrait.neutral, portrait.face_model.basis, w[0])
+        w += emotion
         w[:, SPEECH] += speech[:, SPEECH]  # composed: emotion offsets stay under the speech shapes
+        # Speech owns the lip gap: cancel whatever the emotion adds to it through the jaw.
+        grad = lip_gap_gradient(portrait.face_model.basis)
+        jaw = bs.INDEX["jawOpen"]
+        w[:, jaw] -= (emotion @ grad) / grad[jaw]
         w[:, OPENING] *= (1.0 - 0.92 * closure)[:, None]
         if self.blinks:
             blink = blink_track(n, fps, rng)
@@ -160,4 +189,4 @@ class AnalyticMotionModel(MotionModel):
 
         pose = head_motion(portrait.pose, inputs.audio.energy_db, cond.weights, fps, rng)
         pose[:, :3] = portrait.pose[:3] + self.head_motion_scale * (pose[:, :3] - portrait.pose[:3])
-        return Motion(blendshapes=w, pose=pose, neutral=portrait.neutral, face_model=portrait.face_model, fps=fps)
+        return Motion(blendshapes=w, pose=pose, neutral=neutral, face_model=portrait.face_model, fps=fps)

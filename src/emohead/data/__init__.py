@@ -1,0 +1,1 @@
+"""Dataset knowledge: transcripts and labels encoded in public datasets' file names."""

@@ -1,0 +1,61 @@
+"""Shared fixtures. Real media: the demo clip bundled in the package (always present) and, for slow
+tests, ../shared/data beside the repository (tests that need it skip when it is absent)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from emohead.assets import asset_path
+
+SHARED = Path(os.environ.get("EMOHEAD_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+DEMO_TRANSCRIPT = asset_path("demo/transcript.txt").read_text().strip()
+
+
+def shared_data(*parts: str) -> Path:
+    path = SHARED.joinpath("data", *parts)
+    if not path.exists():
+        pytest.skip(f"{path} not available")
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_portrait() -> Path:
+    return asset_path("demo/portrait.jpg")
+
+
+@pytest.fixture(scope="session")
+def demo_audio() -> Path:
+    return asset_path("demo/speech.flac")
+
+
+@pytest.fixture(scope="session")
+def demo_image(demo_portrait) -> np.ndarray:
+    from emohead.face.image import load_image
+
+    return load_image(demo_portrait)
+
+
+@pytest.fixture(scope="session")
+def demo_face(demo_image):
+    from emohead.face.analyze import analyze_portrait
+
+    return analyze_portrait(demo_image, size=256)
+
+
+def ffmpeg(*args: str) -> None:
+    from emohead.video.io import ffmpeg_exe
+
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", *args], check=True)
+
+
+@pytest.fixture(scope="session")
+def short_audio(tmp_path_factory, demo_audio) -> Path:
+    """The first 3 s of the demo speech ("And so my fellow Americans")."""
+    path = tmp_path_factory.mktemp("audio") / "short.wav"
+    ffmpeg("-i", str(demo_audio), "-t", "3", str(path))
+    return path

@@ -1,0 +1,106 @@
+"""Behaviour of the analytic motion model on real speech (the bundled JFK clip, force-aligned)."""
+
+import numpy as np
+import pytest
+
+import emohead
+from emohead.face import blendshapes as bs
+from emohead.face.ibug68 import mouth_opening
+from tests.conftest import DEMO_TRANSCRIPT
+
+FPS = 25
+OPEN_VOWELS = {"AA", "AE", "AH", "AO", "AW", "AY", "EH", "EY", "OW", "OY"}
+VOWELS = OPEN_VOWELS | {"ER", "IH", "IY", "UH", "UW"}  # close vowels /i u/ open the jaw only a little
+
+
+@pytest.fixture(scope="module")
+def runs(demo_portrait, demo_audio):
+    out = {}
+    for emotion in ("neutral", "happy", "sad"):
+        r = emohead.generate(demo_portrait, demo_audio, transcript=DEMO_TRANSCRIPT, emotion=emotion)
+        out[emotion] = (r, mouth_opening(r.lm68))
+    return out
+
+
+def _frames_near(phone, n):
+    """Frames whose display interval lies within one frame of the phone."""
+    return slice(max(int(np.floor(phone.start * FPS)) - 1, 0), min(int(np.ceil(phone.end * FPS)) + 1, n))
+
+
+def test_mouth_closes_on_bilabials_and_opens_on_vowels(runs):
+    result, opening = runs["neutral"]
+    labels = [p.label for p in result.phones]
+    assert {"M", "AE", "AH"} <= set(labels), labels  # "my", "Americans", "ask", "what"
+    bilabials = [p for p in result.phones if p.label in ("P", "B", "M")]
+    vowels = [p for p in result.phones if p.label in VOWELS and p.end - p.start >= 0.06]
+    assert bilabials and len(vowels) > 10
+    closed = [opening[_frames_near(p, len(opening))].min() for p in bilabials]
+    opened = {p: opening[_frames_near(p, len(opening))].max() for p in vowels}
+    assert max(closed) < 0.03, closed  # lips meet (inner-lip gap / eye distance)
+    assert min(opened.values()) > 0.05, opened  # apart on every vowel
+    assert min(v for p, v in opened.items() if p.label in OPEN_VOWELS) > 0.08, opened  # clearly apart on open ones
+    assert np.median(list(opened.values())) > 4 * max(np.median(closed), 0.01)
+
+
+def test_mouth_rests_closed_in_pauses(runs):
+    result, opening = runs["neutral"]
+    pauses = [p for p in result.phones if p.label == "SIL" and p.end - p.start > 0.4]
+    assert len(pauses) >= 2  # JFK pauses after "Americans" and "for you"
+    for p in pauses:
+        middle = opening[int((p.start + 0.15) * FPS) : int((p.end - 0.15) * FPS)]
+        assert middle.max() < 0.03, (p, middle)
+
+
+def _mean(result, *names):
+    return result.motion.blendshapes[:, bs.indices(names)].mean()
+
+
+def test_happy_raises_smile_and_cheeks(runs):
+    neutral, happy = runs["neutral"][0], runs["happy"][0]
+    assert _mean(happy, "mouthSmileLeft", "mouthSmileRight") > _mean(neutral, "mouthSmileLeft", "mouthSmileRight") + 0.3
+    assert _mean(happy, "cheekSquintLeft", "cheekSquintRight") > _mean(neutral, "cheekSquintLeft", "cheekSquintRight") + 0.3
+
+
+def test_sad_raises_inner_brows_and_frown(runs):
+    neutral, sad = runs["neutral"][0], runs["sad"][0]
+    assert _mean(sad, "browInnerUp") > _mean(neutral, "browInnerUp") + 0.2
+    assert _mean(sad, "mouthFrownLeft", "mouthFrownRight") > _mean(neutral, "mouthFrownLeft", "mouthFrownRight") + 0.4
+
+
+@pytest.mark.parametrize("emotion", ["happy", "sad"])
+def test_emotion_keeps_the_lip_sync(runs, emotion):
+    neutral, other = runs["neutral"][1], runs[emotion][1]
+    diff = np.abs(other - neutral)
+    assert diff.mean() < 0.005 and diff.max() < 0.02
+    assert np.corrcoef(neutral, other)[0, 1] > 0.99
+
+
+def test_emotional_expression_is_visible_in_the_landmarks(runs):
+    """Smile pulls the mouth corners up and out (image y grows downward)."""
+    n, h = runs["neutral"][0].lm68, runs["happy"][0].lm68
+    width = lambda lm: np.linalg.norm(lm[:, 54, :2] - lm[:, 48, :2], axis=1)  # noqa: E731
+    eyes = np.linalg.norm(n[:, 45, :2] - n[:, 36, :2], axis=1)
+    assert ((width(h) - width(n)) / eyes).mean() > 0.03
+    corners_up = ((n[:, [48, 54], 1] - h[:, [48, 54], 1]).mean(1) / eyes).mean()
+    assert corners_up > 0.02
+
+
+def test_timeline_changes_emotion_within_one_clip(demo_portrait, short_audio):
+    r = emohead.generate(demo_portrait, short_audio, emotion="neutral@0-1,happy@1.5-")
+    smile = r.motion.blendshapes[:, bs.indices(("mouthSmileLeft", "mouthSmileRight"))].mean(1)
+    assert smile[60:].mean() > smile[:20].mean() + 0.3
+
+
+def test_blinks_are_seeded_and_close_the_eyes(demo_portrait, demo_audio):
+    a = emohead.generate(demo_portrait, demo_audio, seed=1).motion.blendshapes[:, bs.INDEX["eyeBlinkLeft"]]
+    b = emohead.generate(demo_portrait, demo_audio, seed=1).motion.blendshapes[:, bs.INDEX["eyeBlinkLeft"]]
+    c = emohead.generate(demo_portrait, demo_audio, seed=2).motion.blendshapes[:, bs.INDEX["eyeBlinkLeft"]]
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    blinks = np.sum((a[1:] >= 0.99) & (a[:-1] < 0.99))
+    assert 1 <= blinks <= 8  # 11 s: a natural rate of one every 2-6 s
+
+
+def test_head_moves_a_little(runs):
+    pose = runs["neutral"][0].motion.pose
+    swing = np.degrees(pose[:, :3].max(0) - pose[:, :3].min(0))
+    assert (swing > 0.3).all() and (swing < 10).all()
