@@ -49,7 +49,9 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float:
 def best_offset(real: np.ndarray, gen: np.ndarray, max_lag: int = 5) -> tuple[float, int]:
     """Highest correlation over shifts of +-max_lag frames; a positive offset means the real video lags."""
     n = min(len(real), len(gen))
-    scores = {lag: pearson(real[max(0, lag) : n + min(0, lag)], gen[max(0, -lag) : n - max(0, lag)]) for lag in range(-max_lag, max_lag + 1)}
+    scores = {
+        lag: pearson(real[max(0, lag) : n + min(0, lag)], gen[max(0, -lag) : n - max(0, lag)]) for lag in range(-max_lag, max_lag + 1)
+    }
     lag = max(scores, key=scores.get)
     return scores[lag], lag
 

@@ -13,8 +13,6 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
-
 from emohead.emotion.prototypes import EXPRESSIVE, calibrate
 from emohead.face import blendshapes as bs
 from emohead.face.analyze import track_video

@@ -28,7 +28,8 @@ def test_image_modes_become_rgb8_and_keep_the_face(tmp_path, demo_portrait, mode
     src = Image.open(demo_portrait).convert("RGB").resize((485, 550))
     if mode == "I;16":
         grey = np.asarray(src.convert("L"), dtype=np.uint16) * 257
-        img = Image.fromarray(grey, mode="I;16")
+        img = Image.fromarray(grey)
+        assert img.mode == "I;16"
         path = _save(img, tmp_path / "deep.png")
     else:
         img = src.convert(mode)

@@ -9,7 +9,10 @@ from emohead.errors import EmoheadError
 def test_timeline_parses_items_aliases_and_open_ends():
     segs = parse_timeline("neutral@0-1.5, Happiness:0.9@1.5-4 ,sad:0.6@4-")
     assert [(s.emotion, s.intensity, s.start, s.end) for s in segs] == [
-        ("neutral", 1.0, 0.0, 1.5), ("happy", 0.9, 1.5, 4.0), ("sad", 0.6, 4.0, None)]
+        ("neutral", 1.0, 0.0, 1.5),
+        ("happy", 0.9, 1.5, 4.0),
+        ("sad", 0.6, 4.0, None),
+    ]
 
 
 def test_single_label_uses_default_intensity():
@@ -17,15 +20,18 @@ def test_single_label_uses_default_intensity():
     assert (seg.emotion, seg.intensity, seg.start, seg.end) == ("angry", 0.8, 0.0, None)
 
 
-@pytest.mark.parametrize("spec, fragment", [
-    ("ecstatic", "unknown emotion 'ecstatic'"),
-    ("happy@x-2", "bad emotion item"),
-    ("happy:high", "bad emotion item"),
-    ("happy@3-1", "ends before it starts"),
-    ("happy@0-3,sad@2-", "overlap"),
-    ("happy@0-,sad@2-", "overlap"),
-    ("  ", "empty --emotion"),
-])
+@pytest.mark.parametrize(
+    "spec, fragment",
+    [
+        ("ecstatic", "unknown emotion 'ecstatic'"),
+        ("happy@x-2", "bad emotion item"),
+        ("happy:high", "bad emotion item"),
+        ("happy@3-1", "ends before it starts"),
+        ("happy@0-3,sad@2-", "overlap"),
+        ("happy@0-,sad@2-", "overlap"),
+        ("  ", "empty --emotion"),
+    ],
+)
 def test_bad_specs_name_the_problem(spec, fragment):
     with pytest.raises(EmoheadError, match=fragment):
         parse_timeline(spec)

@@ -75,7 +75,9 @@ class _Timer:
         self.times[stage] = self.times.get(stage, 0.0) + time.perf_counter() - t
 
 
-def analyze_audio(audio: str | Path, transcript: str | None, notes: list[str], max_minutes: float | None = 30.0) -> tuple[AudioFeatures, list[Phone], float]:
+def analyze_audio(
+    audio: str | Path, transcript: str | None, notes: list[str], max_minutes: float | None = 30.0
+) -> tuple[AudioFeatures, list[Phone], float]:
     """Decode ``audio`` in chunks -> 25 fps features and phone timings (aligned, or recognised)."""
     duration = check_audio(audio, max_minutes)
     aligner = Aligner()
@@ -108,7 +110,9 @@ def analyze_audio(audio: str | Path, transcript: str | None, notes: list[str], m
     return feats, phones, feats.duration
 
 
-def emotion_condition(emotion: str | None, intensity: float, reference: Portrait | None, n_frames: int, transition: float, notes: list[str]) -> EmotionCondition:
+def emotion_condition(
+    emotion: str | None, intensity: float, reference: Portrait | None, n_frames: int, transition: float, notes: list[str]
+) -> EmotionCondition:
     """A label/timeline or a reference portrait -> per-frame emotion condition."""
     if reference is not None:
         protos = load_prototypes()
@@ -173,7 +177,11 @@ def generate(
         notes += face.notes
         reference = None
         if reference_portrait is not None:
-            ref_img = load_image(reference_portrait, "reference portrait") if not isinstance(reference_portrait, np.ndarray) else reference_portrait
+            ref_img = (
+                load_image(reference_portrait, "reference portrait")
+                if not isinstance(reference_portrait, np.ndarray)
+                else reference_portrait
+            )
             reference = analyze_portrait(ref_img, opts.size, landmarker=landmarker, what="reference portrait")
     with timer("motion"):
         cond = emotion_condition(emotion, intensity, reference, feats.n_frames, opts.transition, notes)

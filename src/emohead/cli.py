@@ -24,13 +24,17 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", type=int, choices=(256, 512), default=_DEFAULTS.size, help="face crop size in pixels (default %(default)s)")
     p.add_argument("--full-frame", action="store_true", help="paste the animated face back into the whole photo")
     p.add_argument("--seed", type=int, default=_DEFAULTS.seed, help="seed for blinks and head sway (default %(default)s)")
-    p.add_argument("--head-motion", type=float, default=_DEFAULTS.head_motion, help="head motion scale, 0 keeps the head still (default %(default)s)")
+    p.add_argument(
+        "--head-motion", type=float, default=_DEFAULTS.head_motion, help="head motion scale, 0 keeps the head still (default %(default)s)"
+    )
     p.add_argument("--no-blinks", action="store_true", help="do not add blinks")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="emohead", description="Emotion-controllable talking faces from one portrait and speech, offline on a CPU.")
+    parser = argparse.ArgumentParser(
+        prog="emohead", description="Emotion-controllable talking faces from one portrait and speech, offline on a CPU."
+    )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -50,7 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("-o", "--output", type=Path, help="output video (.mp4, H.264 + AAC, 25 fps)")
     _add_common(g)
 
-    d = sub.add_parser("demo", help="animate the bundled public-domain portrait and speech", description="Run the main job on the bundled example.")
+    d = sub.add_parser(
+        "demo", help="animate the bundled public-domain portrait and speech", description="Run the main job on the bundled example."
+    )
     d.add_argument("-o", "--output", type=Path, default=Path("emohead_demo.mp4"), help="output video (default %(default)s)")
     d.add_argument("--contact-sheet", type=Path, help=f"also write a PNG of the same frames rendered {', '.join(SHEET_EMOTIONS)}")
     _add_common(d)

@@ -46,7 +46,17 @@ def write_live_link_csv(path: Path, motion: Motion) -> None:
     """Epic Live Link Face layout: Timecode, BlendShapeCount, 52 curves, head yaw/pitch/roll (rad), eyes (0)."""
     cols = [bs.INDEX[n] for n in bs.LIVE_LINK_ORDER]
     header = ["Timecode", "BlendShapeCount"] + [n[0].upper() + n[1:] for n in bs.LIVE_LINK_ORDER]
-    header += ["HeadYaw", "HeadPitch", "HeadRoll", "LeftEyeYaw", "LeftEyePitch", "LeftEyeRoll", "RightEyeYaw", "RightEyePitch", "RightEyeRoll"]
+    header += [
+        "HeadYaw",
+        "HeadPitch",
+        "HeadRoll",
+        "LeftEyeYaw",
+        "LeftEyePitch",
+        "LeftEyeRoll",
+        "RightEyeYaw",
+        "RightEyePitch",
+        "RightEyeRoll",
+    ]
     head = motion.pose[:, [1, 0, 2]] - motion.pose[:1, [1, 0, 2]]  # relative to the first frame
     with open(path, "w", newline="") as f:
         f.write(",".join(header) + "\n")

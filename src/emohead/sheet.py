@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 
 
-def contact_sheet(portrait, audio, transcript: str | None, path: Path, emotions, size: int = 256, columns: int = 6, seed: int = 0) -> np.ndarray:
+def contact_sheet(
+    portrait, audio, transcript: str | None, path: Path, emotions, size: int = 256, columns: int = 6, seed: int = 0
+) -> np.ndarray:
     """Render ``columns`` frames (spread over the clip, mouth-open frames preferred) per emotion; write a PNG."""
     import cv2
 
@@ -33,7 +35,9 @@ def contact_sheet(portrait, audio, transcript: str | None, path: Path, emotions,
         rows.append(row)
     sheet = np.concatenate(rows, axis=0)
     with atomic_path(path) as tmp:
-        if not cv2.imwrite(str(tmp.with_suffix(".png")) if tmp.suffix.lower() != ".png" else str(tmp), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR)):
+        if not cv2.imwrite(
+            str(tmp.with_suffix(".png")) if tmp.suffix.lower() != ".png" else str(tmp), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR)
+        ):
             raise OSError(f"could not write {path}")
         if tmp.suffix.lower() != ".png":
             tmp.with_suffix(".png").replace(tmp)

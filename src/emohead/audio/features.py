@@ -24,6 +24,7 @@ SILENCE_DBFS = -50.0
 @lru_cache(maxsize=4)
 def mel_filterbank(n_mels: int = 40, fmin: float = 20.0, fmax: float = 7600.0) -> np.ndarray:
     """(n_mels, N_FFT // 2 + 1) triangular filters on the HTK mel scale."""
+
     def hz_to_mel(f):
         return 2595.0 * np.log10(1.0 + f / 700.0)
 

@@ -34,7 +34,9 @@ def check_audio(path: str | Path, max_minutes: float | None = None) -> float:
     if duration <= 0.04:
         raise EmoheadError(f"audio {path} is empty ({duration:.3f} s); pass at least one second of speech")
     if max_minutes is not None and duration > max_minutes * 60:
-        raise EmoheadError(f"audio {path} is {duration / 60:.1f} min long, over the {max_minutes:g} min limit; split it or raise --max-minutes")
+        raise EmoheadError(
+            f"audio {path} is {duration / 60:.1f} min long, over the {max_minutes:g} min limit; split it or raise --max-minutes"
+        )
     return duration
 
 

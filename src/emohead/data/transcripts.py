@@ -10,7 +10,19 @@ _GRID = (
     {"b": "blue", "g": "green", "r": "red", "w": "white"},
     {"a": "at", "b": "by", "i": "in", "w": "with"},
     None,  # the letter itself
-    {"z": "zero", "0": "zero", "1": "one", "2": "two", "3": "three", "4": "four", "5": "five", "6": "six", "7": "seven", "8": "eight", "9": "nine"},
+    {
+        "z": "zero",
+        "0": "zero",
+        "1": "one",
+        "2": "two",
+        "3": "three",
+        "4": "four",
+        "5": "five",
+        "6": "six",
+        "7": "seven",
+        "8": "eight",
+        "9": "nine",
+    },
     {"a": "again", "n": "now", "p": "please", "s": "soon"},
 )
 

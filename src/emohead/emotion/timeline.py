@@ -50,7 +50,9 @@ def parse_timeline(spec: str, default_intensity: float = 1.0) -> list[Segment]:
     ordered = sorted(segments, key=lambda g: g.start)
     for a, b in zip(ordered, ordered[1:]):
         if a.end is None or a.end > b.start + 1e-9:
-            raise EmoheadError(f"emotion items {a.emotion}@{a.start:g}- and {b.emotion}@{b.start:g}- overlap; give each a time range that ends before the next begins")
+            raise EmoheadError(
+                f"emotion items {a.emotion}@{a.start:g}- and {b.emotion}@{b.start:g}- overlap; give each a time range that ends before the next begins"
+            )
     return ordered
 
 
@@ -71,6 +73,7 @@ def timeline_weights(segments: list[Segment], n_frames: int, fps: float, transit
 
 def _soft_box(t: np.ndarray, start: float, end: float, width: float) -> np.ndarray:
     """1 inside [start, end], raised-cosine ramps of ``width`` centred on each edge (no ramp at 0)."""
+
     def ramp(x):
         return 0.5 - 0.5 * np.cos(np.pi * np.clip(x, 0.0, 1.0))
 

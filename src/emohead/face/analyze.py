@@ -143,7 +143,9 @@ def crop_matrix(box: np.ndarray, size: int) -> np.ndarray:
 def warp_crop(rgb: np.ndarray, matrix: np.ndarray, size: int) -> np.ndarray:
     import cv2
 
-    return cv2.warpAffine(rgb, matrix, (size, size), flags=cv2.INTER_AREA if matrix[0, 0] < 1 else cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpAffine(
+        rgb, matrix, (size, size), flags=cv2.INTER_AREA if matrix[0, 0] < 1 else cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 @dataclass
@@ -217,7 +219,9 @@ def analyze_portrait(
             if len(faces) > 1:
                 notes.append(f"the {what} has {len(faces)} faces; using the largest (pass --face-index N to choose, 0 = largest)")
         if face.height < MIN_FACE_PX:
-            raise EmoheadError(f"the face in the {what} is {face.height:.0f} px tall, below the {MIN_FACE_PX} px minimum; use a larger or closer photo")
+            raise EmoheadError(
+                f"the face in the {what} is {face.height:.0f} px tall, below the {MIN_FACE_PX} px minimum; use a larger or closer photo"
+            )
         matrix = crop_matrix(face.box, size)
         crop = warp_crop(rgb, matrix, size)
         refined = landmarker.detect(crop)

@@ -11,9 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 # Vertices that move with the skull and not with expression: forehead, nose bridge, temples, inner eye corners.
-RIGID_VERTICES = np.array(
-    [10, 151, 9, 8, 109, 338, 67, 297, 103, 332, 168, 6, 197, 195, 5, 4, 127, 356, 234, 454, 93, 323, 133, 362]
-)
+RIGID_VERTICES = np.array([10, 151, 9, 8, 109, 338, 67, 297, 103, 332, 168, 6, 197, 195, 5, 4, 127, 356, 234, 454, 93, 323, 133, 362])
 
 
 def euler_to_matrix(angles: np.ndarray) -> np.ndarray:

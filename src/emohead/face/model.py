@@ -93,9 +93,7 @@ def _default_face_model() -> FaceModel:
     return FaceModel.load()
 
 
-def fit_basis(
-    clips: list[tuple[np.ndarray, np.ndarray]], ridge: float = 1e-2, iterations: int = 3
-) -> tuple[np.ndarray, np.ndarray]:
+def fit_basis(clips: list[tuple[np.ndarray, np.ndarray]], ridge: float = 1e-2, iterations: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """Fit the template and the blendshape basis on real frames.
 
     clips: one (points (T, 478, 3) pixels, blendshapes (T, 52)) pair per clip or per person.

@@ -55,12 +55,34 @@ class VideoWriter:
     Frames go straight to an ffmpeg process, so memory stays flat however long the video.
     """
 
-    def __init__(self, path: str | Path, width: int, height: int, fps: int = FPS,
-                 audio: str | Path | None = None, audio_seconds: float | None = None, crf: int = 20):
+    def __init__(
+        self,
+        path: str | Path,
+        width: int,
+        height: int,
+        fps: int = FPS,
+        audio: str | Path | None = None,
+        audio_seconds: float | None = None,
+        crf: int = 20,
+    ):
         if width % 2 or height % 2:
             raise ValueError(f"H.264 needs even frame sizes, got {width}x{height}")
-        cmd = [ffmpeg_exe(), "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
-               "-s", f"{width}x{height}", "-r", str(fps), "-i", "-"]
+        cmd = [
+            ffmpeg_exe(),
+            "-y",
+            "-v",
+            "error",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            f"{width}x{height}",
+            "-r",
+            str(fps),
+            "-i",
+            "-",
+        ]
         if audio is not None:
             cmd += ["-i", str(audio), "-map", "0:v:0", "-map", "1:a:0", "-c:a", "aac", "-b:a", "128k"]
             if audio_seconds is not None:

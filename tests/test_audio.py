@@ -1,0 +1,42 @@
+import numpy as np
+
+from emohead.audio.features import AudioFeatures, frame_energy_db, mfcc
+from emohead.audio.io import check_audio, load_audio, stream_audio
+
+
+def test_decoding_resamples_to_16k_mono(demo_audio):
+    x = load_audio(demo_audio)
+    assert x.dtype == np.float32 and x.ndim == 1
+    assert abs(len(x) / 16000 - 11.0) < 0.01 and check_audio(demo_audio) == pytest_approx(11.0)
+
+
+def pytest_approx(v, tol=0.02):
+    class _A:
+        def __eq__(self, other):
+            return abs(other - v) < tol
+
+    return _A()
+
+
+def test_features_are_at_25_fps_and_chunking_keeps_them(demo_audio):
+    whole = AudioFeatures.from_chunks([load_audio(demo_audio)])
+    chunked = AudioFeatures.from_chunks(list(stream_audio(demo_audio, chunk_seconds=2.0)))
+    assert whole.n_frames == chunked.n_frames == 275
+    assert whole.mfcc.shape == (275, 13) and whole.mfcc100.shape == (1100, 13)
+    assert np.allclose(whole.energy_db, chunked.energy_db, atol=1e-3)
+    inner = np.ones(275, bool)
+    inner[49:52] = inner[99:102] = inner[149:152] = inner[199:202] = inner[249:252] = False  # chunk seams
+    assert np.abs(whole.mfcc - chunked.mfcc)[inner].max() < 1e-3
+
+
+def test_mfcc_separates_a_low_and_a_high_tone():
+    t = np.arange(16000) / 16000
+    low, high = np.sin(2 * np.pi * 200 * t).astype(np.float32), np.sin(2 * np.pi * 4000 * t).astype(np.float32)
+    a, b = mfcc(low)[10:-10].mean(0), mfcc(high)[10:-10].mean(0)
+    assert mfcc(low).shape == (100, 13)
+    assert a[1] > b[1] + 5  # c1 tilts positive for energy in the low bands
+
+
+def test_energy_is_in_dbfs():
+    full = np.ones(640 * 4, np.float32) * 0.5
+    assert np.allclose(frame_energy_db(full), 20 * np.log10(0.5), atol=1e-3)

@@ -1,0 +1,70 @@
+import numpy as np
+
+from emohead.face import blendshapes as bs
+from emohead.face.geometry import apply_pose, euler_to_matrix, matrix_to_euler
+from emohead.face.ibug68 import MESH_TO_IBUG68, mouth_opening, to_ibug68
+from emohead.face.model import FaceModel, canonicalize
+
+
+def test_pose_round_trip():
+    fm = FaceModel.default()
+    angles = np.array([0.1, -0.25, 0.05])
+    assert np.allclose(matrix_to_euler(euler_to_matrix(angles)), angles)
+    pts = 80 * fm.template @ euler_to_matrix(angles).T + [120, 130, 0]
+    canon, pose = canonicalize(pts, fm.template)
+    assert np.allclose(pose, [0.1, -0.25, 0.05, 120, 130, 80], atol=1e-6)
+    assert np.allclose(apply_pose(canon[None], pose[None])[0, :, :2], pts[:, :2], atol=1e-6)
+
+
+def test_portrait_is_reproduced_by_its_own_blendshapes_and_pose(demo_face):
+    mesh = demo_face.face_model.mesh(demo_face.neutral, demo_face.blendshapes[None], demo_face.pose[None])[0]
+    assert np.abs(mesh[:, :2] - demo_face.mesh[:, :2]).max() < 1e-3
+
+
+def test_save_load_gives_identical_meshes(tmp_path, demo_face):
+    fm = demo_face.face_model
+    fm.save(tmp_path / "fm")
+    again = FaceModel.load(tmp_path / "fm")
+    w = np.random.default_rng(0).uniform(0, 1, (3, bs.COUNT)).astype(np.float32)
+    assert np.array_equal(fm.canonical(demo_face.neutral, w), again.canonical(demo_face.neutral, w))
+    assert again.info["frames"] == fm.info["frames"] > 1000
+
+
+def _one(name, value=1.0):
+    w = np.zeros((1, bs.COUNT), np.float32)
+    w[0, bs.INDEX[name]] = value
+    return w
+
+
+def test_channels_move_the_right_parts_of_the_face():
+    fm = FaceModel.default()
+    t = fm.template
+    rest = to_ibug68(fm.canonical(t, np.zeros((1, bs.COUNT))))[0]
+    jaw = to_ibug68(fm.canonical(t, _one("jawOpen")))[0]
+    assert mouth_opening(jaw) > mouth_opening(rest) + 0.2 and jaw[8, 1] > rest[8, 1] + 0.05  # lips part, chin drops
+    smile = to_ibug68(fm.canonical(t, _one("mouthSmileLeft") + _one("mouthSmileRight")))[0]
+    assert smile[54, 0] - smile[48, 0] > rest[54, 0] - rest[48, 0] + 0.03 and smile[54, 1] < rest[54, 1]  # wider, corners up
+    brows = to_ibug68(fm.canonical(t, _one("browInnerUp")))[0]
+    assert brows[21, 1] < rest[21, 1] - 0.02  # y grows downward
+    frown = to_ibug68(fm.canonical(t, _one("mouthFrownLeft") + _one("mouthFrownRight")))[0]
+    assert frown[48, 1] > rest[48, 1] + 0.03 and frown[54, 1] > rest[54, 1] + 0.03
+    sneer = fm.canonical(t, _one("noseSneerLeft"))[0]
+    assert sneer[358, 1] < t[358, 1] - 0.02 and abs(sneer[129, 1] - t[129, 1]) < 0.01  # left nostril only
+
+
+def test_blink_closes_the_eyelids():
+    fm = FaceModel.default()
+    t = fm.template
+    lm = to_ibug68(fm.canonical(t, _one("eyeBlinkLeft") + _one("eyeBlinkRight")))[0]
+    rest = to_ibug68(t[None])[0]
+    for upper, lower in ((37, 41), (38, 40), (43, 47), (44, 46)):
+        assert abs(lm[lower, 1] - lm[upper, 1]) < 0.15 * abs(rest[lower, 1] - rest[upper, 1])
+
+
+def test_ibug_mapping_is_ordered_like_ibug():
+    fm = FaceModel.default()
+    lm = to_ibug68(fm.template)
+    assert len(set(MESH_TO_IBUG68.tolist())) == 68
+    assert np.all(np.diff(lm[0:9, 1]) > -0.02) and lm[8, 1] == lm[:, 1].max()  # jaw runs down to the chin
+    assert lm[36, 0] < lm[39, 0] < lm[42, 0] < lm[45, 0]  # eye corners left to right in the image
+    assert lm[48, 0] < lm[51, 0] < lm[54, 0] and lm[51, 1] < lm[57, 1]

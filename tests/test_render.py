@@ -1,0 +1,54 @@
+import numpy as np
+
+from emohead.face import blendshapes as bs
+from emohead.render.paste import Compositor
+from emohead.render.warp import WarpRenderer
+
+
+def _mesh(face, **channels):
+    w = face.blendshapes.copy()
+    for name, v in channels.items():
+        w[bs.INDEX[name]] = v
+    return face.face_model.mesh(face.neutral, w[None], face.pose[None])[0]
+
+
+def psnr(a, b):
+    mse = np.mean((a.astype(float) - b.astype(float)) ** 2)
+    return 10 * np.log10(255**2 / max(mse, 1e-9))
+
+
+def test_rest_frame_is_the_portrait(demo_face):
+    frame = WarpRenderer(demo_face).render(_mesh(demo_face))
+    assert psnr(frame, demo_face.crop) > 35
+
+
+def test_open_jaw_paints_a_mouth_interior_and_keeps_the_border(demo_face):
+    renderer = WarpRenderer(demo_face)
+    rest = renderer.render(_mesh(demo_face))
+    mesh = _mesh(demo_face, jawOpen=0.7, mouthLowerDownLeft=0.3, mouthLowerDownRight=0.3)
+    frame = renderer.render(mesh)
+    inner = mesh[[13, 14], :2].mean(0).astype(int)  # between the inner lips
+    x, y = inner
+    cavity = frame[y - 1 : y + 2, x - 3 : x + 4].astype(float)
+    assert np.abs(cavity - rest[y - 1 : y + 2, x - 3 : x + 4]).mean() > 20  # something new shows between the lips
+    for edge in (np.s_[0], np.s_[-1], np.s_[:, 0], np.s_[:, -1]):  # the crop border stays put (rounding aside)
+        assert np.abs(frame[edge].astype(int) - rest[edge]).max() <= 1
+    chin_rest, chin_open = _mesh(demo_face)[152, 1], mesh[152, 1]
+    assert chin_open > chin_rest + 3  # the chin drops by pixels, so the warp moved real skin
+
+
+def test_teeth_are_brighter_than_the_cavity(demo_face):
+    mesh = _mesh(demo_face, jawOpen=0.9, mouthLowerDownLeft=0.4, mouthLowerDownRight=0.4)
+    frame = WarpRenderer(demo_face).render(mesh)
+    top, bottom = mesh[13, :2], mesh[14, :2]
+    x = int(round(top[0]))
+    column = frame[int(top[1]) + 1 : int(bottom[1]), x].astype(float).mean(1)
+    assert len(column) >= 6 and column[:2].mean() > column[len(column) // 2 :].mean() + 30
+
+
+def test_full_frame_paste_is_seamless_and_even_sized(demo_face):
+    comp = Compositor(demo_face.image, demo_face.crop_matrix, demo_face.size)
+    out = comp.paste(demo_face.crop)
+    h, w = demo_face.image.shape[:2]
+    assert out.shape == (h // 2 * 2, w // 2 * 2, 3)
+    assert psnr(out, demo_face.image[: out.shape[0], : out.shape[1]]) > 30  # pasting the unchanged crop changes ~nothing
