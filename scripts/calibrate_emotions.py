@@ -2,9 +2,10 @@
 
     python scripts/calibrate_emotions.py --cremad ../shared/data/video/cremad -o src/emohead/assets/emotion_prototypes.json
 
-Tracks each ``*_{NEU,HAP,SAD,ANG,FEA,DIS}_*`` clip with MediaPipe, averages its blendshapes and
-blends them into the FACS defaults (``emohead.emotion.prototypes.calibrate``). The neutral clip's
-mean is also stored as the relaxed-face baseline for expressive channels.
+Tracks each ``*_{NEU,HAP,SAD,ANG,FEA,DIS}_*`` clip with MediaPipe, takes each channel's apex (90th
+percentile over the clip; the neutral clip's median is the reference) and blends it into the FACS
+defaults (``emohead.emotion.prototypes.calibrate``). The neutral clip's median is also stored as the
+relaxed-face baseline for expressive channels.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+
+import numpy as np
 
 from emohead.emotion.prototypes import EXPRESSIVE, calibrate
 from emohead.face import blendshapes as bs
@@ -30,7 +33,7 @@ def main() -> None:
         code = path.stem.split("_")[2]
         if code in CODES:
             _, shapes, found = track_video(path)
-            measured[CODES[code]] = shapes[found].mean(0)
+            measured[CODES[code]] = np.median(shapes[found], 0) if code == "NEU" else np.percentile(shapes[found], 90, axis=0)
             clips.append(path.name)
     neutral = measured.pop("neutral")
     table = calibrate(measured, neutral)

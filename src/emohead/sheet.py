@@ -8,6 +8,15 @@ from pathlib import Path
 import numpy as np
 
 
+def _face_zoom(frame: np.ndarray, keep: float = 0.7) -> np.ndarray:
+    """The central part of the crop (the face), scaled back to the tile size."""
+    import cv2
+
+    size = frame.shape[0]
+    m = int(size * (1 - keep) / 2)
+    return cv2.resize(frame[m : size - m, m : size - m], (size, size), interpolation=cv2.INTER_CUBIC)
+
+
 def contact_sheet(
     portrait, audio, transcript: str | None, path: Path, emotions, size: int = 256, columns: int = 6, seed: int = 0
 ) -> np.ndarray:
@@ -28,7 +37,7 @@ def contact_sheet(
             edges = np.linspace(0, len(opening), columns + 1).astype(int)
             picks = [a + int(np.argmax(opening[a:b])) for a, b in zip(edges[:-1], edges[1:])]
         renderer = WarpRenderer(result.portrait)
-        tiles = [renderer.render(result.motion.mesh(i, i + 1)[0]) for i in picks]
+        tiles = [_face_zoom(renderer.render(result.motion.mesh(i, i + 1)[0])) for i in picks]
         row = np.concatenate(tiles, axis=1)
         cv2.putText(row, emotion, (8, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.8 * size / 256, (255, 255, 255), 3, cv2.LINE_AA)
         cv2.putText(row, emotion, (8, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.8 * size / 256, (20, 20, 20), 1, cv2.LINE_AA)

@@ -3,8 +3,10 @@ real CREMA-D clips.
 
 FACS (Ekman & Friesen's EMFACS prototypes) decides *which* channels an emotion moves and in which
 direction; the CREMA-D actor's clips (one per emotion, ``scripts/calibrate_emotions.py``) set the
-magnitude of every channel MediaPipe measures: calibrated = mean(FACS default, measured change
-against the actor's neutral clip, clipped at 0). Channels MediaPipe never reports (noseSneer,
+magnitude of every channel MediaPipe measures: calibrated = mean(FACS default, measured change at the
+expression's apex against the actor's neutral clip, clipped at 0). The apex is each channel's 90th
+percentile over the clip: a prototype is the expression at its peak (FACS "apex"), while a clip
+mean would average in the neutral onset and offset. Channels MediaPipe never reports (noseSneer,
 cheekSquint) and emotions CREMA-D lacks (surprise, contempt) keep the FACS default.
 AU proxies: AU1 browInnerUp, AU2 browOuterUp, AU4 browDown, AU5 eyeWide, AU6 cheekSquint,
 AU7 eyeSquint, AU9 noseSneer, AU10 mouthUpperUp, AU12 mouthSmile, AU14 mouthDimple,
@@ -29,13 +31,13 @@ def _both(name: str, v: float) -> dict[str, float]:
 # Full-intensity (intensity 1) channel values before calibration.
 FACS_PROTOTYPES: dict[str, dict[str, float]] = {
     "neutral": {},
-    "happy": {**_both("mouthSmile", 0.75), **_both("cheekSquint", 0.6), **_both("eyeSquint", 0.3), **_both("mouthDimple", 0.15)},
-    "sad": {"browInnerUp": 0.7, **_both("browDown", 0.2), **_both("mouthFrown", 0.7), **_both("eyeBlink", 0.12)},
-    "angry": {**_both("browDown", 0.75), **_both("eyeSquint", 0.35), **_both("eyeWide", 0.25), **_both("mouthPress", 0.3), **_both("noseSneer", 0.25)},
-    "fear": {"browInnerUp": 0.75, **_both("browOuterUp", 0.4), **_both("browDown", 0.15), **_both("eyeWide", 0.7), **_both("mouthStretch", 0.55)},
-    "surprise": {"browInnerUp": 0.75, **_both("browOuterUp", 0.65), **_both("eyeWide", 0.7), "jawOpen": 0.12},
-    "disgust": {**_both("noseSneer", 0.7), **_both("mouthUpperUp", 0.3), **_both("mouthFrown", 0.35), **_both("browDown", 0.45), **_both("cheekSquint", 0.25)},
-    "contempt": {"mouthSmileLeft": 0.5, "mouthDimpleLeft": 0.45, "eyeSquintLeft": 0.1},
+    "happy": {**_both("mouthSmile", 0.9), **_both("cheekSquint", 0.7), **_both("eyeSquint", 0.35), **_both("mouthDimple", 0.2)},
+    "sad": {"browInnerUp": 0.9, **_both("browDown", 0.25), **_both("mouthFrown", 0.8), **_both("eyeBlink", 0.15)},
+    "angry": {**_both("browDown", 0.95), **_both("eyeSquint", 0.4), **_both("eyeWide", 0.3), **_both("mouthPress", 0.4), **_both("noseSneer", 0.35)},
+    "fear": {"browInnerUp": 0.9, **_both("browOuterUp", 0.5), **_both("browDown", 0.2), **_both("eyeWide", 0.8), **_both("mouthStretch", 0.6)},
+    "surprise": {"browInnerUp": 0.9, **_both("browOuterUp", 0.85), **_both("eyeWide", 0.8), "jawOpen": 0.12},
+    "disgust": {**_both("noseSneer", 0.85), **_both("mouthUpperUp", 0.4), **_both("mouthFrown", 0.4), **_both("browDown", 0.55), **_both("cheekSquint", 0.3)},
+    "contempt": {"mouthSmileLeft": 0.65, "mouthDimpleLeft": 0.6, "eyeSquintLeft": 0.15},
 }  # fmt: skip
 
 # Channels a reference portrait may pass on as its expression (speech, blinks and gaze stay ours).
@@ -47,7 +49,7 @@ EXPRESSIVE = tuple(
 
 
 def calibrate(measured: dict[str, np.ndarray], neutral: np.ndarray) -> dict[str, dict[str, float]]:
-    """Blend FACS defaults with measured mean blendshapes per emotion (each (52,)) against ``neutral``.
+    """Blend FACS defaults with measured apex blendshapes per emotion (each (52,)) against ``neutral``.
 
     Only channels in an emotion's FACS set change, and only when MediaPipe reports them (the neutral
     clip or the emotional clip has a non-zero value).

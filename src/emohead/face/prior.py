@@ -60,14 +60,14 @@ def facs_prior(template: np.ndarray) -> np.ndarray:
         gap = t[lo] - t[up]
         close = {v: 0.92 * g for v, g in zip(up, gap)} | {v: -0.08 * g for v, g in zip(lo, gap)}
         put(f"eyeBlink{side}", sculpt(t, close, e["corners"] + e["brow"], 0.045))
-        put(f"eyeWide{side}", sculpt(t, {v: (0, -0.03, 0) for v in up}, e["corners"] + e["lower"] + e["brow"], 0.045))
-        raise_cheek = {v: (0, -0.035, -0.01) for v in e["cheek"]} | {v: (0, -0.015, 0) for v in e["lower"]}
+        put(f"eyeWide{side}", sculpt(t, {v: (0, -0.04, 0) for v in up}, e["corners"] + e["lower"] + e["brow"], 0.045))
+        raise_cheek = {v: (0, -0.045, -0.01) for v in e["cheek"]} | {v: (0, -0.02, 0) for v in e["lower"]}
         put(f"cheekSquint{side}", sculpt(t, raise_cheek, e["corners"] + e["upper"] + JAW + LIP_CENTRE, 0.07))
-        sneer = ({v: (0, -0.035, 0) for v in e["ala"]} | {v: (0, -0.015, 0) for v in e["lip_top"]}
+        sneer = ({v: (0, -0.05, 0) for v in e["ala"]} | {v: (0, -0.02, 0) for v in e["lip_top"]}
                  | {v: (0, 0.02, 0) for v in e["brow_inner"]})  # fmt: skip
         put(f"noseSneer{side}", sculpt(t, sneer, NOSE_TIP + [13, 14, 17] + e["upper"] + e["lower"], 0.05))
         out = 1.0 if side == "Left" else -1.0
-        frown = {e["corner"]: (0, 0.05, 0)} | {v: (0, 0.022, 0) for v in e["lip_near"]}
+        frown = {e["corner"]: (0, 0.07, 0)} | {v: (0, 0.03, 0) for v in e["lip_near"]}
         put(f"mouthFrown{side}", sculpt(t, frown, LIP_CENTRE + NOSE_TIP, 0.06))
         stretch = {e["corner"]: (out * 0.04, 0.012, 0)} | {v: (out * 0.018, 0.006, 0) for v in e["lip_near"]}
         put(f"mouthStretch{side}", sculpt(t, stretch, LIP_CENTRE + NOSE_TIP, 0.06))
