@@ -104,3 +104,28 @@ def test_head_moves_a_little(runs):
     pose = runs["neutral"][0].motion.pose
     swing = np.degrees(pose[:, :3].max(0) - pose[:, :3].min(0))
     assert (swing > 0.3).all() and (swing < 10).all()
+
+
+def test_speech_in_an_unknown_language_still_animates(tmp_path, demo_portrait, demo_audio):
+    """Speech played backwards has real speech sounds but no English words: the mouth must still
+    open on loud syllables and close in pauses (phone recognition, or the loudness fallback)."""
+    from emohead.audio.features import AudioFeatures
+    from emohead.audio.io import load_audio
+    from tests.conftest import ffmpeg
+
+    backwards = tmp_path / "backwards.wav"
+    ffmpeg("-i", str(demo_audio), "-af", "areverse", str(backwards))
+    r = emohead.generate(demo_portrait, backwards)
+    opening = mouth_opening(r.lm68)
+    loud = AudioFeatures.from_chunks([load_audio(backwards)]).energy_db
+    assert opening.max() > 0.12 and np.percentile(opening, 10) < 0.03
+    assert np.corrcoef(opening, loud[: len(opening)])[0, 1] > 0.4
+
+
+def test_envelope_fallback_follows_loudness():
+    from emohead.motion.analytic import envelope_curves
+
+    energy = np.full(100, -70.0, np.float32)
+    energy[20:40] = energy[60:80] = -20.0
+    jaw = envelope_curves(energy, 25)[:, bs.INDEX["jawOpen"]]
+    assert jaw[25:35].min() > 0.3 and jaw[:15].max() < 0.02 and jaw[45:55].max() < 0.05

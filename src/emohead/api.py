@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from emohead.audio.features import SILENCE_DBFS, AudioFeatures, _Accumulator
-from emohead.audio.io import check_audio, stream_audio
+from emohead.audio.io import SAMPLE_RATE, check_audio, stream_audio
 from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
 from emohead.emotion.timeline import parse_timeline, timeline_weights
 from emohead.errors import EmoheadError
@@ -19,6 +20,7 @@ from emohead.face.analyze import FaceLandmarker, Portrait, analyze_portrait
 from emohead.face.image import load_image
 from emohead.motion import EmotionCondition, Motion, MotionInputs, load_motion_model
 from emohead.outputs import atomic_path, check_writable
+from emohead.render import load_renderer, renderer_class
 from emohead.text.align import Aligner, Phone, normalize_transcript
 
 CHUNK_SECONDS = 60.0  # audio is decoded and analysed a chunk at a time
@@ -33,6 +35,7 @@ class GenerateOptions:
     full_frame: bool = False
     face_index: int | None = None
     model: str = "analytic"
+    renderer: str = "warp"
     seed: int = 0
     head_motion: float = 1.0
     blinks: bool = True
@@ -76,9 +79,11 @@ class _Timer:
 
 
 def analyze_audio(
-    audio: str | Path, transcript: str | None, notes: list[str], max_minutes: float | None = 30.0
+    audio: str | Path, transcript: str | None, notes: list[str], max_minutes: float | None = 30.0, progress: bool = False
 ) -> tuple[AudioFeatures, list[Phone], float]:
     """Decode ``audio`` in chunks -> 25 fps features and phone timings (aligned, or recognised)."""
+    from tqdm import tqdm
+
     duration = check_audio(audio, max_minutes)
     aligner = Aligner()
     words = normalize_transcript(transcript) if transcript else []
@@ -90,13 +95,14 @@ def analyze_audio(
     if words and not align_whole:
         notes.append(f"audio over {ALIGN_MAX_SECONDS:.0f} s: the transcript is not used; phones are recognised from the audio")
     acc, phones, kept, offset = _Accumulator(), [], [], 0.0
-    for chunk in stream_audio(audio, CHUNK_SECONDS):
+    n_chunks = int(np.ceil(duration / CHUNK_SECONDS))
+    for chunk in tqdm(stream_audio(audio, CHUNK_SECONDS), total=n_chunks, unit="min", desc="audio", disable=not progress or n_chunks < 3):
         acc.add(chunk)
         if align_whole:
             kept.append(chunk)
         elif np.abs(chunk).max() > 10 ** (SILENCE_DBFS / 20):
             phones += aligner.recognize(chunk, offset)
-        offset += len(chunk) / 16000
+        offset += len(chunk) / SAMPLE_RATE
     feats = acc.finish()
     if feats.energy_db.max() < SILENCE_DBFS:
         raise EmoheadError(f"audio {audio} is silent (loudest frame {feats.energy_db.max():.0f} dBFS); pass a recording with speech")
@@ -151,11 +157,8 @@ def generate(
     (None renders nothing); export_motion: .npz or .json; blendshapes_csv: Live Link Face CSV.
     ``overrides`` set GenerateOptions fields (size=512, full_frame=True, ...).
     """
-    opts = options or GenerateOptions()
-    for k, v in overrides.items():
-        if not hasattr(opts, k):
-            raise TypeError(f"generate() got an unknown option {k!r}")
-        setattr(opts, k, v)
+    opts = dataclasses.replace(options or GenerateOptions(), **overrides)  # unknown names raise TypeError
+    renderer_class(opts.renderer)  # an unknown renderer fails before any work
     if opts.size not in (256, 512):
         raise EmoheadError(f"--size {opts.size} is not supported; use 256 or 512")
     if not 0 <= intensity <= 10:
@@ -169,8 +172,6 @@ def generate(
     model = load_motion_model(opts.model, head_motion=opts.head_motion, blinks=opts.blinks)
 
     timer, notes = _Timer(), []
-    with timer("audio+text"):
-        feats, phones, duration = analyze_audio(audio, transcript, notes, opts.max_minutes)
     with timer("face"), FaceLandmarker("image") as landmarker:
         image = load_image(portrait) if not isinstance(portrait, np.ndarray) else portrait
         face = analyze_portrait(image, opts.size, opts.face_index, landmarker=landmarker)
@@ -183,6 +184,8 @@ def generate(
                 else reference_portrait
             )
             reference = analyze_portrait(ref_img, opts.size, landmarker=landmarker, what="reference portrait")
+    with timer("audio+text"):
+        feats, phones, duration = analyze_audio(audio, transcript, notes, opts.max_minutes, opts.progress)
     with timer("motion"):
         cond = emotion_condition(emotion, intensity, reference, feats.n_frames, opts.transition, notes)
         motion = model.generate(MotionInputs(face, feats, phones, cond, opts.seed))
@@ -200,10 +203,9 @@ def _render_video(face: Portrait, motion: Motion, path: Path, audio, duration: f
     from tqdm import tqdm
 
     from emohead.render.paste import Compositor
-    from emohead.render.warp import WarpRenderer
     from emohead.video.io import VideoWriter
 
-    renderer = WarpRenderer(face)
+    renderer = load_renderer(opts.renderer, face)
     comp = Compositor(face.image, face.crop_matrix, face.size) if opts.full_frame else None
     h, w = comp.size if comp else (face.size, face.size)
     with atomic_path(path) as tmp:

@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--reference-portrait", type=Path, help="photo whose facial expression sets the emotion (instead of --emotion)")
     g.add_argument("--face-index", type=int, help="which face to animate when the photo has several (0 = largest)")
     g.add_argument("--model", default=_DEFAULTS.model, help="motion model (default %(default)s)")
+    g.add_argument("--renderer", default=_DEFAULTS.renderer, help="renderer (default %(default)s)")
     g.add_argument("--export-motion", type=Path, help="write motion tracks: .npz (lm68, mesh, blendshapes, pose, fps) or .json")
     g.add_argument("--blendshapes-csv", type=Path, help="write the 52 blendshape curves + head rotation as a Live Link Face CSV")
     g.add_argument("--max-minutes", type=float, default=_DEFAULTS.max_minutes, help="refuse audio longer than this (default %(default)s)")
@@ -99,6 +100,7 @@ def cmd_generate(args) -> None:
         args.portrait, args.audio, transcript=transcript, emotion=args.emotion, intensity=args.intensity,
         reference_portrait=args.reference_portrait, output=args.output, export_motion=args.export_motion,
         blendshapes_csv=args.blendshapes_csv, face_index=args.face_index, model=args.model,
+        renderer=args.renderer,
         max_minutes=args.max_minutes, **_options(args),
     )  # fmt: skip
     _report(result, args.quiet)
