@@ -22,6 +22,7 @@ import numpy as np
 import emohead
 from emohead.audio.features import AudioFeatures
 from emohead.audio.io import stream_audio
+from emohead.data.corpus import HELD_OUT_REAL
 from emohead.data.transcripts import grid_sentence
 from emohead.face.analyze import track_video
 from emohead.face.ibug68 import mouth_opening, to_ibug68
@@ -66,8 +67,10 @@ def evaluate(path: Path) -> dict:
     energy = AudioFeatures.from_chunks(list(stream_audio(audio))).energy_db
     ok = found[: min(len(found), len(gen))]
     best, lag = best_offset(np.where(found, real, np.nanmean(real))[: len(ok)], gen[: len(ok)])
+    name = f"{path.parent.name}/{path.name}"
     return {
-        "clip": f"{path.parent.name}/{path.name}",
+        "clip": name,
+        "held_out": name in HELD_OUT_REAL,
         "transcript": transcript or "(none: phones recognised)",
         "frames": int(ok.sum()),
         "pearson": pearson(real[: len(ok)][ok], gen[: len(ok)][ok]),
@@ -87,10 +90,15 @@ def main() -> None:
     print(f"{'clip':42s} {'frames':>6s} {'r(gen)':>7s} {'r(energy)':>9s} {'best r @ offset':>16s}  transcript")
     for r in rows:
         best = f"{r['pearson_best_offset']:.3f} @ {r['offset_frames']:+d}"
-        print(f"{r['clip']:42s} {r['frames']:6d} {r['pearson']:7.3f} {r['pearson_energy']:9.3f} {best:>16s}  {r['transcript']}")
+        clip = r["clip"] + (" *" if r["held_out"] else "")
+        print(f"{clip:42s} {r['frames']:6d} {r['pearson']:7.3f} {r['pearson_energy']:9.3f} {best:>16s}  {r['transcript']}")
     mean = float(np.mean([r["pearson"] for r in rows]))
     mean_e = float(np.mean([r["pearson_energy"] for r in rows]))
     print(f"{'mean over ' + str(len(rows)) + ' clips':42s} {'':6s} {mean:7.3f} {mean_e:9.3f}   ({time.time() - t0:.0f} s)")
+    held = [r for r in rows if r["held_out"]]
+    if held:
+        print(f"{'* held back (never fitted or trained on)':42s} {'':6s} {np.mean([r['pearson'] for r in held]):7.3f} "
+              f"{np.mean([r['pearson_energy'] for r in held]):9.3f}")  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps({"clips": rows, "mean_pearson": mean, "mean_pearson_energy": mean_e}, indent=1) + "\n")
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from emohead.data.corpus import HELD_OUT_REAL
 from emohead.face.analyze import track_video
 from emohead.face.model import FaceModel, fit_basis
 
@@ -33,12 +34,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, required=True, help="folder searched recursively for videos")
     ap.add_argument("-o", "--out", type=Path, required=True, help="output folder (model.safetensors + config.json)")
-    ap.add_argument("--ridge", type=float, default=1e-2, help="ridge penalty relative to the frame count")
+    ap.add_argument("--ridge", type=float, default=1e-3, help="ridge penalty relative to the frame count")
+    ap.add_argument(
+        "--exclude",
+        nargs="*",
+        default=list(HELD_OUT_REAL),
+        help="clips (relative to --data) kept out of the fit; default: the held-back test clips",
+    )
     args = ap.parse_args()
 
     t0 = time.time()
     groups: dict[str, list] = defaultdict(list)
-    videos = sorted(p for p in args.data.rglob("*") if p.suffix.lower() in VIDEO_EXT)
+    videos = sorted(p for p in args.data.rglob("*") if p.suffix.lower() in VIDEO_EXT and str(p.relative_to(args.data)) not in args.exclude)
     for path in videos:
         pts, shapes, found = track_video(path)
         groups[speaker_of(path)].append((pts[found], shapes[found]))
@@ -51,7 +58,8 @@ def main() -> None:
         "frames": int(frames),
         "groups": len(clips),
         "ridge": args.ridge,
-        "command": f"python scripts/fit_face_basis.py --data {args.data} -o {args.out} --ridge {args.ridge}",
+        "excluded": args.exclude,
+        "command": f"python scripts/fit_face_basis.py --data ../shared/data/video -o src/emohead/assets/face_model --ridge {args.ridge}",
     }
     FaceModel(template=template, basis=basis, info=info).save(args.out)
     print(json.dumps({k: v for k, v in info.items() if k != "fitted_on"}, indent=1), f"\n{time.time() - t0:.0f} s")

@@ -229,6 +229,10 @@ def test_nothing_to_write(capsys, demo_portrait, short_audio):
     assert code == 1 and "nothing to write" in err[-1]
 
 
-@pytest.mark.parametrize("flag, value, fragment", [("--model", "sadtalker", "unknown motion model"), ("--renderer", "nerf", "unknown renderer")])
+@pytest.mark.parametrize(
+    "flag, value, fragment", [("--model", "sadtalker", "unknown motion model"), ("--renderer", "nerf", "unknown renderer")]
+)
 def test_unknown_model_or_renderer(capsys, out_dir, demo_portrait, short_audio, flag, value, fragment):
-    assert_fails(capsys, out_dir, fragment, "generate", "--portrait", demo_portrait, "--audio", short_audio, flag, value, "-o", out_dir / "o.mp4")
+    assert_fails(
+        capsys, out_dir, fragment, "generate", "--portrait", demo_portrait, "--audio", short_audio, flag, value, "-o", out_dir / "o.mp4"
+    )

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from emohead.api import GenerateOptions
+from emohead.data.adapters import SCANNERS
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.errors import EmoheadError
 
@@ -61,6 +62,19 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("-o", "--output", type=Path, default=Path("emohead_demo.mp4"), help="output video (default %(default)s)")
     d.add_argument("--contact-sheet", type=Path, help=f"also write a PNG of the same frames rendered {', '.join(SHEET_EMOTIONS)}")
     _add_common(d)
+
+    pr = sub.add_parser("prepare", help="dataset as downloaded -> training-ready feature cache",
+                        description="Analyse every clip of a dataset (face track, audio features, phones) into a feature cache. "
+                        "Resumable: clips already in the cache are not redone.")  # fmt: skip
+    pr.add_argument("source", type=Path, help="the dataset folder, in its published layout")
+    pr.add_argument("--format", required=True, choices=sorted(SCANNERS), help="the dataset's layout")
+    pr.add_argument("-o", "--output", required=True, type=Path, help="cache folder (new, or an existing emohead cache)")
+    pr.add_argument("--workers", type=int, default=1, help="parallel processes (default %(default)s)")
+    pr.add_argument("--split", choices=("speaker", "mead"), default="speaker",
+                    help="speaker-disjoint split by hash (default), or MEAD's 4 held-out test speakers")  # fmt: skip
+    pr.add_argument("--test-speakers", help="comma-separated speakers to hold out as the test split")
+    pr.add_argument("--retry-failed", action="store_true", help="try again the clips that failed before")
+    pr.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     b = sub.add_parser("bench", help="time each stage and the real-time factor on this machine")
     b.add_argument("--seconds", type=float, default=10.0, help="length of speech to time (default %(default)s)")
@@ -127,6 +141,17 @@ def cmd_demo(args) -> None:
             print(f"wrote {args.contact_sheet}")
 
 
+def cmd_prepare(args) -> None:
+    from emohead.data.cache import MEAD_TEST_SPEAKERS, prepare
+
+    test = args.test_speakers.split(",") if args.test_speakers else (MEAD_TEST_SPEAKERS if args.split == "mead" else None)
+    report = prepare(args.source, args.format, args.output, workers=args.workers, retry_failed=args.retry_failed,
+                     test_speakers=test, progress=not args.quiet)  # fmt: skip
+    print(report.summary())
+    if report.clips == 0:
+        raise EmoheadError(f"nothing usable was found in {args.source}; see the reasons above")
+
+
 def cmd_bench(args) -> None:
     from emohead.bench import run_bench
 
@@ -144,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    handler = {"generate": cmd_generate, "demo": cmd_demo, "bench": cmd_bench}[args.command]
+    handler = {"generate": cmd_generate, "demo": cmd_demo, "prepare": cmd_prepare, "bench": cmd_bench}[args.command]
     t0 = time.perf_counter()
     try:
         handler(args)

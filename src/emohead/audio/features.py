@@ -115,3 +115,63 @@ def _fit_length(a: np.ndarray, n: int) -> np.ndarray:
     if len(a) >= n:
         return a[:n]
     return np.concatenate([a, np.repeat(a[-1:], n - len(a), axis=0)])
+
+
+def mfcc_windows(mfcc100: np.ndarray, n_frames: int, width: int = 28, coeffs: slice = slice(1, 13)) -> np.ndarray:
+    """EAPC's per-frame MFCC window: (T, 28, 12), 28 frames of 10 ms centred on each video frame,
+    coefficients c1..c12 (c0, the log energy, left out). mfcc100: (4T, >=13) at 100 Hz."""
+    centre = 4 * np.arange(n_frames) + 2
+    idx = np.clip(centre[:, None] + np.arange(-width // 2, width - width // 2)[None], 0, len(mfcc100) - 1)
+    return mfcc100[idx][..., coeffs].astype(np.float32)
+
+
+LLF_NAMES: tuple[str, ...] = (
+    ("rms",) + tuple(f"chroma_{n}" for n in ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"))
+    + ("centroid_khz", "bandwidth_khz", "rolloff_khz", "zcr", "flatness") + tuple(f"contrast_{i}" for i in range(7))
+)  # fmt: skip
+assert len(LLF_NAMES) == 25
+
+
+def low_level_features(samples: np.ndarray, n_frames: int, n_fft: int = 1024) -> np.ndarray:
+    """The 25 low-level voice features EAPC reads emotion from, one row per video frame: (T, 25).
+
+    RMS, 12-bin chroma (max-normalised), spectral centroid / bandwidth / 85% roll-off (kHz),
+    zero-crossing rate, spectral flatness, and 7 spectral-contrast bands (6 octaves from 200 Hz + the
+    rest; log peak-to-valley of each band, peaks and valleys = top / bottom 2% of magnitudes).
+    Definitions follow librosa's; windows of ``n_fft`` samples centred on each video frame.
+    """
+    hop = SAMPLES_PER_FRAME
+    x = np.pad(samples.astype(np.float32), (n_fft // 2, n_fft // 2 + n_frames * hop))
+    frames = np.lib.stride_tricks.sliding_window_view(x, n_fft)[: n_frames * hop : hop][:n_frames]
+    mag = np.abs(np.fft.rfft(frames * np.hanning(n_fft).astype(np.float32), axis=1))  # (T, F)
+    power = mag**2
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / SAMPLE_RATE)
+    eps = 1e-10
+
+    centre = frames[:, n_fft // 2 - hop // 2 : n_fft // 2 + hop // 2]
+    rms = np.sqrt((centre**2).mean(1))
+    zcr = (np.abs(np.diff(np.signbit(centre).astype(np.int8), axis=1)) > 0).mean(1)
+
+    pitch_class = np.full(len(freqs), -1)
+    audible = freqs > 30
+    pitch_class[audible] = (np.round(12 * np.log2(freqs[audible] / 440.0)).astype(int) + 9) % 12
+    chroma = np.stack([power[:, pitch_class == k].sum(1) for k in range(12)], axis=1)
+    chroma /= np.maximum(chroma.max(1, keepdims=True), eps)
+
+    total = mag.sum(1) + eps
+    centroid = (mag * freqs).sum(1) / total
+    bandwidth = np.sqrt((mag * (freqs[None] - centroid[:, None]) ** 2).sum(1) / total)
+    cum = np.cumsum(mag, axis=1)
+    rolloff = freqs[np.minimum((cum < 0.85 * cum[:, -1:]).sum(1), len(freqs) - 1)]
+    flatness = np.exp(np.log(power + eps).mean(1)) / (power.mean(1) + eps)
+
+    edges = np.concatenate([[0.0], 200.0 * 2.0 ** np.arange(7)])
+    edges[-1] = SAMPLE_RATE / 2 + 1
+    contrast = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        band = np.sort(mag[:, (freqs >= lo) & (freqs < hi)], axis=1)
+        k = max(1, int(round(0.02 * band.shape[1])))
+        contrast.append(np.log(band[:, -k:].mean(1) + eps) - np.log(band[:, :k].mean(1) + eps))
+    cols = [rms[:, None], chroma, centroid[:, None] / 1000, bandwidth[:, None] / 1000, rolloff[:, None] / 1000,
+            zcr[:, None], flatness[:, None], np.stack(contrast, 1)]  # fmt: skip
+    return np.concatenate(cols, axis=1).astype(np.float32)

@@ -118,6 +118,19 @@ def lip_gap_gradient(basis: np.ndarray) -> np.ndarray:
     return basis[:, lower, 1].mean(1) - basis[:, upper, 1].mean(1)
 
 
+def add_emotion(w: np.ndarray, emotion: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """Compose an emotion offset (T, 52) onto blendshapes (T, 52) that already carry speech.
+
+    Emotion adds to every channel, mouth included (composed, never overwritten), and speech keeps
+    the lip gap: whatever the emotion adds to the inner-lip gap is cancelled through the jaw.
+    Unclipped; the caller clips to [0, 1].
+    """
+    grad = lip_gap_gradient(basis)
+    out = w + emotion
+    out[:, bs.INDEX["jawOpen"]] -= (emotion @ grad) / grad[bs.INDEX["jawOpen"]]
+    return out
+
+
 def closed_neutral(neutral: np.ndarray, basis: np.ndarray, w_rest: np.ndarray, rest_gap: float = 0.004) -> np.ndarray:
     """The identity's neutral shape moved along the jaw direction so the lips just meet at rest.
 
@@ -174,12 +187,8 @@ class AnalyticMotionModel(MotionModel):
         gaze = bs.indices(bs.GAZE_CHANNELS)
         w[:, gaze] = portrait.blendshapes[gaze]
         neutral = closed_neutral(portrait.neutral, portrait.face_model.basis, w[0])
-        w += emotion
-        w[:, SPEECH] += speech[:, SPEECH]  # composed: emotion offsets stay under the speech shapes
-        # Speech owns the lip gap: cancel whatever the emotion adds to it through the jaw.
-        grad = lip_gap_gradient(portrait.face_model.basis)
-        jaw = bs.INDEX["jawOpen"]
-        w[:, jaw] -= (emotion @ grad) / grad[jaw]
+        w[:, SPEECH] += speech[:, SPEECH]
+        w = add_emotion(w, emotion, portrait.face_model.basis)
         w[:, OPENING] *= (1.0 - 0.92 * closure)[:, None]
         if self.blinks:
             blink = blink_track(n, fps, rng)

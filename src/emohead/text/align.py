@@ -20,12 +20,14 @@ PS_FRAME = 0.01  # pocketsphinx frame period, s
 
 @dataclass(frozen=True)
 class Phone:
-    """One aligned phone: ARPAbet ``label`` (or ``SIL``), start and end in seconds, and its word if known."""
+    """One aligned phone: ARPAbet ``label`` (or ``SIL``), start and end in seconds, and its word (with the
+    word's position in the utterance) when aligned to a transcript."""
 
     label: str
     start: float
     end: float
     word: str | None = None
+    word_index: int | None = None
 
 
 def normalize_transcript(text: str) -> list[str]:
@@ -40,6 +42,7 @@ class Aligner:
     def __init__(self):
         self._align = None
         self._phones = None
+        self._words = None
 
     def _decoder(self, kind: str):
         import os
@@ -55,14 +58,28 @@ class Aligner:
             self._phones = Decoder(samprate=SAMPLE_RATE, allphone=lm, lw=2.0, pip=0.3, beam=1e-20, pbeam=1e-20, loglevel="FATAL")
         return self._phones
 
+    def transcribe(self, samples: np.ndarray) -> str:
+        """Word recognition with pocketsphinx's bundled en-us language model (for clips without a transcript)."""
+        if self._words is None:
+            from pocketsphinx import Decoder
+
+            self._words = Decoder(samprate=SAMPLE_RATE, loglevel="FATAL")
+        self._words.start_utt()
+        self._words.process_raw(_to_pcm16(samples), full_utt=True)
+        self._words.end_utt()
+        hyp = self._words.hyp()
+        return hyp.hypstr if hyp is not None else ""
+
     def known_words(self, words: list[str]) -> tuple[list[str], list[str]]:
         """Split words into those in the pronouncing dictionary and those not."""
         d = self._decoder("align")
         known = [w for w in words if d.lookup_word(w)]
         return known, [w for w in words if not d.lookup_word(w)]
 
-    def align(self, samples: np.ndarray, words: list[str], offset: float = 0.0) -> list[Phone]:
-        """Forced alignment of known ``words`` to 16 kHz float samples. Empty list when it fails."""
+    def align(self, samples: np.ndarray, words: list[str], offset: float = 0.0, first_word: int = 0) -> list[Phone]:
+        """Forced alignment of known ``words`` to 16 kHz float samples. Empty list when it fails.
+
+        offset (s) and first_word shift times and word indices, for audio aligned chunk by chunk."""
         if not words:
             return []
         d = self._decoder("align")
@@ -82,12 +99,12 @@ class Aligner:
         if alignment is None:
             return []
         phones = []
-        for w in alignment:
+        for k, w in enumerate(alignment):
             word = None if w.name.startswith("<") else re.sub(r"\(\d+\)$", "", w.name)
             for p in w:
                 label = "SIL" if p.name in ("SIL", "+NSN+", "+SPN+") else p.name
                 start = offset + p.start * PS_FRAME
-                phones.append(Phone(label, start, start + p.duration * PS_FRAME, word))
+                phones.append(Phone(label, start, start + p.duration * PS_FRAME, word, first_word + k if word else None))
         return phones
 
     def recognize(self, samples: np.ndarray, offset: float = 0.0) -> list[Phone]:
@@ -101,6 +118,19 @@ class Aligner:
             label = seg.word if seg.word.isalpha() and seg.word.isupper() else "SIL"
             out.append(Phone(label, offset + seg.start_frame * PS_FRAME, offset + (seg.end_frame + 1) * PS_FRAME))
         return out
+
+
+def words_of(phones: list[Phone]) -> list[tuple[str, float, float]]:
+    """(word, start, end) from aligned phones (consecutive phones of one word merged; silence dropped)."""
+    words: dict[int, list] = {}
+    for p in phones:
+        if p.word is None or p.label == "SIL":
+            continue
+        if p.word_index in words:
+            words[p.word_index][2] = p.end
+        else:
+            words[p.word_index] = [p.word, p.start, p.end]
+    return [tuple(w) for w in words.values()]
 
 
 def _to_pcm16(samples: np.ndarray) -> bytes:

@@ -1,0 +1,111 @@
+"""Dataloaders over a feature cache: sliding windows (EAPC's 25 frames) and whole sequences (MEDTalk).
+
+Items are dicts of numpy arrays, so ``torch.utils.data.DataLoader`` batches them as tensors with its
+default collate (windows), or with :func:`collate_sequences` (variable lengths, padded, with a mask).
+Per-frame fields: lm68, lm68_image, mesh, blendshapes, pose, mfcc, mfcc_window, llf, energy_db, and
+``phone_ids`` (T,) built from the aligned phones (index into :data:`PHONES`). Each item also carries
+``emotion`` (index into EMOTIONS, -1 unknown), ``intensity`` (level, 0 unknown) and ``mask`` (T,).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from emohead.data.cache import Cache
+from emohead.emotion.vocabulary import EMOTIONS
+
+PHONES = ("SIL", "AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D", "DH", "EH", "ER", "EY", "F", "G", "HH", "IH", "IY",
+          "JH", "K", "L", "M", "N", "NG", "OW", "OY", "P", "R", "S", "SH", "T", "TH", "UH", "UW", "V", "W", "Y", "Z", "ZH")  # fmt: skip
+DEFAULT_FIELDS = ("lm68", "blendshapes", "pose", "mfcc", "mfcc_window", "llf", "energy_db", "phone_ids")
+
+
+def frame_phones(labels: np.ndarray, times: np.ndarray, n_frames: int, fps: float = 25.0) -> np.ndarray:
+    """(T,) int phone id at each frame centre (0 = SIL where no phone covers it)."""
+    ids = np.zeros(n_frames, np.int64)
+    centres = (np.arange(n_frames) + 0.5) / fps
+    for label, (start, end) in zip(labels, times):
+        k = PHONES.index(label) if label in PHONES else 0
+        ids[(centres >= start) & (centres < end)] = k
+    return ids
+
+
+class _CacheRows:
+    def __init__(self, cache: Cache | str, split: str | None = "train", fields=DEFAULT_FIELDS, synthetic: bool = True):
+        self.cache = cache if isinstance(cache, Cache) else Cache(cache)
+        self.rows = [r for r in self.cache.index() if (split is None or r["split"] == split) and (synthetic or not r["synthetic"])]
+        self.fields = tuple(fields)
+        self._load = lru_cache(maxsize=64)(self._read)
+
+    def _read(self, clip_id: str) -> dict[str, np.ndarray]:
+        arrays = self.cache.load(clip_id)
+        n = len(arrays["blendshapes"])
+        arrays["phone_ids"] = frame_phones(arrays["phone_labels"], arrays["phone_times"], n)
+        return {k: arrays[k] for k in self.fields}
+
+    def _labels(self, row: dict) -> dict:
+        return {"emotion": EMOTIONS.index(row["emotion"]) if row["emotion"] in EMOTIONS else -1,
+                "intensity": row["intensity"] or 0}  # fmt: skip
+
+
+class WindowDataset(_CacheRows):
+    """Fixed-length windows of ``window`` frames every ``stride`` frames, never crossing clips; a clip's
+    tail shorter than a window is padded with its last frame and masked out."""
+
+    def __init__(self, cache, window: int = 25, stride: int | None = None, **kw):
+        super().__init__(cache, **kw)
+        self.window, stride = window, stride or window
+        self.items = []
+        for r, row in enumerate(self.rows):
+            starts = list(range(0, max(row["n_frames"] - window, 0) + 1, stride))
+            if starts[-1] + window < row["n_frames"]:
+                starts.append(row["n_frames"] - window if row["n_frames"] >= window else 0)
+            self.items += [(r, s) for s in starts]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> dict:
+        r, s = self.items[i]
+        arrays = self._load(self.rows[r]["clip_id"])
+        out = {}
+        for k, v in arrays.items():
+            part = v[s : s + self.window]
+            if len(part) < self.window:
+                part = np.concatenate([part, np.repeat(part[-1:], self.window - len(part), 0)])
+            out[k] = part
+        valid = min(self.window, self.rows[r]["n_frames"] - s)
+        out["mask"] = (np.arange(self.window) < valid).astype(np.float32)
+        return out | self._labels(self.rows[r])
+
+
+class SequenceDataset(_CacheRows):
+    """Whole clips (optionally cut to ``max_frames``); batch them with :func:`collate_sequences`."""
+
+    def __init__(self, cache, max_frames: int | None = None, **kw):
+        super().__init__(cache, **kw)
+        self.max_frames = max_frames
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> dict:
+        arrays = self._load(self.rows[i]["clip_id"])
+        out = {k: v[: self.max_frames] for k, v in arrays.items()}
+        out["mask"] = np.ones(len(out[self.fields[0]]), np.float32)
+        return out | self._labels(self.rows[i])
+
+
+def collate_sequences(items: list[dict]) -> dict[str, np.ndarray]:
+    """Pad per-frame arrays to the longest item (edge values), stack labels; ``mask`` marks real frames."""
+    longest = max(len(it["mask"]) for it in items)
+    out = {}
+    for key in items[0]:
+        vals = [it[key] for it in items]
+        if isinstance(vals[0], np.ndarray) and vals[0].ndim >= 1:
+            pad = [np.concatenate([v, np.repeat(v[-1:] * (0 if key == "mask" else 1), longest - len(v), 0)]) for v in vals]
+            out[key] = np.stack(pad)
+        else:
+            out[key] = np.array(vals)
+    return out
