@@ -3,8 +3,8 @@
     python benchmarks/lipsync_real.py [--data ../shared/data/video] [--json out.json]
 
 Each real clip is re-created from its first frame, driven by its own audio and transcript
-(CREMA-D: transcript.csv; GRID: decoded from the file name; others: phones recognised from the
-audio). The real curve is the inner-lip distance of MediaPipe's tracked mesh over the clip's frames at
+(CREMA-D: transcript.csv; GRID: decoded from the file name; the others have none, so emohead's
+ASR path runs: whisper + forced alignment with the asr extra installed, else the phone loop). The real curve is the inner-lip distance of MediaPipe's tracked mesh over the clip's frames at
 25 fps; the generated one comes from the motion's 68 landmarks. For context, the same correlation
 is given for the raw loudness of the audio (the "audio-energy mouth").
 """
@@ -26,6 +26,7 @@ from emohead.data.corpus import HELD_OUT_REAL
 from emohead.data.transcripts import grid_sentence
 from emohead.face.analyze import track_video
 from emohead.face.ibug68 import mouth_opening, to_ibug68
+from emohead.text.asr import resolve_asr
 from emohead.video.io import read_frames
 
 VIDEO_EXT = {".mp4", ".flv", ".mpg"}
@@ -71,7 +72,7 @@ def evaluate(path: Path) -> dict:
     return {
         "clip": name,
         "held_out": name in HELD_OUT_REAL,
-        "transcript": transcript or "(none: phones recognised)",
+        "transcript": transcript or f"(none: {resolve_asr('auto', fallback='phones')} ASR)",
         "frames": int(ok.sum()),
         "pearson": pearson(real[: len(ok)][ok], gen[: len(ok)][ok]),
         "pearson_energy": pearson(real[: len(ok)][ok], energy[: len(ok)][ok]),

@@ -249,3 +249,12 @@ def test_synthetic_rows_change_emotion_not_lip_sync(trees, tmp_path):
     syn = next(r for r in rows if r["clip_id"] == f"{src['clip_id']}_syn_happy_3")
     assert (syn["emotion"], syn["intensity"], syn["speaker"], syn["split"]) == ("happy", 3, src["speaker"], src["split"])
     assert np.array_equal(happy["mfcc"], cache.load(src["clip_id"])["mfcc"])
+
+
+def test_whisper_features_are_stored_at_25_fps(trees, tmp_path):
+    pytest.importorskip("faster_whisper")
+    prepare(trees / "cremad", "cremad", tmp_path / "c", whisper_features=True)
+    cache = Cache(tmp_path / "c")
+    row = cache.index()[0]
+    states = cache.load(row["clip_id"])["whisper"]
+    assert states.shape == (row["n_frames"], 384) and np.isfinite(states).all() and states.std() > 0.1

@@ -98,3 +98,16 @@ def test_demo_with_contact_sheet(tmp_path):
     assert img.shape == (5 * 256, 6 * 256, 3)
     rows = img.reshape(5, 256, 6 * 256, 3).astype(float)
     assert np.abs(rows[1] - rows[0]).mean() > 1.0  # happy differs from neutral
+
+
+@pytest.mark.parametrize("asr", ["phones", "whisper"])
+def test_without_transcript_both_recognisers_drive_the_mouth(demo_portrait, demo_audio, asr):
+    from emohead.face.ibug68 import mouth_opening
+
+    if asr == "whisper":
+        pytest.importorskip("faster_whisper")
+    r = emohead.generate(demo_portrait, demo_audio, asr=asr)
+    labels = {p.label for p in r.phones}
+    assert {"AE", "M"} & labels and any(p.word for p in r.phones) == (asr == "whisper")  # only ASR gives words
+    opening = mouth_opening(r.lm68)
+    assert opening.max() > 0.12 and np.percentile(opening, 10) < 0.03

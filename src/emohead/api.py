@@ -22,6 +22,7 @@ from emohead.motion import EmotionCondition, Motion, MotionInputs, load_motion_m
 from emohead.outputs import atomic_path, check_writable
 from emohead.render import load_renderer, renderer_class
 from emohead.text.align import Aligner, Phone, normalize_transcript
+from emohead.text.asr import recognize_and_align, resolve_asr
 
 CHUNK_SECONDS = 60.0  # audio is decoded and analysed a chunk at a time
 ALIGN_MAX_SECONDS = 120.0  # longer audio: phones are recognised chunk by chunk instead of force-aligned
@@ -41,6 +42,7 @@ class GenerateOptions:
     blinks: bool = True
     transition: float = 0.4
     max_minutes: float = 30.0
+    asr: str = "auto"
     progress: bool = False
 
 
@@ -79,12 +81,15 @@ class _Timer:
 
 
 def analyze_audio(
-    audio: str | Path, transcript: str | None, notes: list[str], max_minutes: float | None = 30.0, progress: bool = False
-) -> tuple[AudioFeatures, list[Phone], float]:
-    """Decode ``audio`` in chunks -> 25 fps features and phone timings (aligned, or recognised)."""
+    audio: str | Path, transcript: str | None, notes: list[str], max_minutes: float | None = 30.0, progress: bool = False,
+    asr: str = "auto",
+) -> tuple[AudioFeatures, list[Phone], float]:  # fmt: skip
+    """Decode ``audio`` in chunks -> 25 fps features and phone timings: the transcript force-aligned, or,
+    without one, what ASR heard force-aligned (``asr``: whisper when installed) or the phone loop."""
     from tqdm import tqdm
 
     duration = check_audio(audio, max_minutes)
+    asr = resolve_asr(asr, fallback="phones")
     aligner = Aligner()
     words = normalize_transcript(transcript) if transcript else []
     if words:
@@ -101,7 +106,7 @@ def analyze_audio(
         if align_whole:
             kept.append(chunk)
         elif np.abs(chunk).max() > 10 ** (SILENCE_DBFS / 20):
-            phones += aligner.recognize(chunk, offset)
+            phones += recognize_and_align(chunk, aligner, asr, offset)[0]
         offset += len(chunk) / SAMPLE_RATE
     feats = acc.finish()
     if feats.energy_db.max() < SILENCE_DBFS:
@@ -185,7 +190,7 @@ def generate(
             )
             reference = analyze_portrait(ref_img, opts.size, landmarker=landmarker, what="reference portrait")
     with timer("audio+text"):
-        feats, phones, duration = analyze_audio(audio, transcript, notes, opts.max_minutes, opts.progress)
+        feats, phones, duration = analyze_audio(audio, transcript, notes, opts.max_minutes, opts.progress, opts.asr)
     with timer("motion"):
         cond = emotion_condition(emotion, intensity, reference, feats.n_frames, opts.transition, notes)
         motion = model.generate(MotionInputs(face, feats, phones, cond, opts.seed))

@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     text = g.add_mutually_exclusive_group()
     text.add_argument("--transcript", help="the words spoken (improves lip sync); without it phones are recognised from the audio")
     text.add_argument("--transcript-file", type=Path, help="text file with the words spoken")
+    g.add_argument("--asr", choices=("auto", "whisper", "phones"), default=_DEFAULTS.asr,
+                   help="without a transcript: recognise words with whisper (needs emohead[asr]) and align them, or recognise "
+                   "phones directly; auto = whisper when installed (default %(default)s)")  # fmt: skip
     g.add_argument("--reference-portrait", type=Path, help="photo whose facial expression sets the emotion (instead of --emotion)")
     g.add_argument("--face-index", type=int, help="which face to animate when the photo has several (0 = largest)")
     g.add_argument("--model", default=_DEFAULTS.model, help="motion model (default %(default)s)")
@@ -74,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="speaker-disjoint split by hash (default), or MEAD's 4 held-out test speakers")  # fmt: skip
     pr.add_argument("--test-speakers", help="comma-separated speakers to hold out as the test split")
     pr.add_argument("--retry-failed", action="store_true", help="try again the clips that failed before")
+    pr.add_argument(
+        "--asr",
+        choices=("auto", "whisper", "pocketsphinx"),
+        default="auto",
+        help="recogniser for clips without a transcript; auto = whisper when installed (default %(default)s)",
+    )
+    pr.add_argument("--whisper-features", action="store_true", help="also store whisper tiny.en encoder states (needs emohead[asr])")
     pr.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     b = sub.add_parser("bench", help="time each stage and the real-time factor on this machine")
@@ -115,6 +125,7 @@ def cmd_generate(args) -> None:
         reference_portrait=args.reference_portrait, output=args.output, export_motion=args.export_motion,
         blendshapes_csv=args.blendshapes_csv, face_index=args.face_index, model=args.model,
         renderer=args.renderer,
+        asr=args.asr,
         max_minutes=args.max_minutes, **_options(args),
     )  # fmt: skip
     _report(result, args.quiet)
@@ -146,7 +157,7 @@ def cmd_prepare(args) -> None:
 
     test = args.test_speakers.split(",") if args.test_speakers else (MEAD_TEST_SPEAKERS if args.split == "mead" else None)
     report = prepare(args.source, args.format, args.output, workers=args.workers, retry_failed=args.retry_failed,
-                     test_speakers=test, progress=not args.quiet)  # fmt: skip
+                     test_speakers=test, progress=not args.quiet, asr=args.asr, whisper_features=args.whisper_features)  # fmt: skip
     print(report.summary())
     if report.clips == 0:
         raise EmoheadError(f"nothing usable was found in {args.source}; see the reasons above")

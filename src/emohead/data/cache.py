@@ -12,7 +12,7 @@ Layout (format ``emohead-cache``, version :data:`CACHE_VERSION`)::
 Arrays: ``lm68_image`` (T,68,3) source-video px; ``lm68`` (T,68,3) and ``mesh`` (T,478,3) canonical
 (pose-free, outer eye corners 1 apart); ``blendshapes`` (T,52); ``pose`` (T,6) [pitch, yaw, roll rad,
 tx, ty px, scale]; ``mfcc`` (T,40); ``mfcc_window`` (T,28,12) EAPC's window; ``llf`` (T,25) low-level
-features; ``energy_db`` (T,); ``phone_labels`` (P,) with ``phone_times`` (P,2) s; ``word_labels`` (W,)
+features; ``energy_db`` (T,); optional ``whisper`` (T,384) encoder states; ``phone_labels`` (P,) with ``phone_times`` (P,2) s; ``word_labels`` (W,)
 with ``word_times`` (W,2) s. Every file is written under a temporary name and renamed, so an
 interrupted run leaves only whole clips, and a rerun skips every source already recorded.
 """
@@ -171,25 +171,30 @@ def _json_default(o):
 _WORKER: dict = {}
 
 
-def _work(src: ClipSource):
-    """Runs in a worker process: one landmarker/aligner setup per process, reused across clips."""
+def _work(src: ClipSource, asr: str = "auto", whisper_features: bool = False):
+    """Runs in a worker process: one aligner per process, reused across clips."""
     from emohead.data.clip import ClipError, process_clip
     from emohead.text.align import Aligner
 
     if "aligner" not in _WORKER:
         _WORKER["aligner"] = Aligner()
     try:
-        return src.clip_id, process_clip(src, aligner=_WORKER["aligner"]), None
+        return src.clip_id, process_clip(src, aligner=_WORKER["aligner"], asr=asr, whisper_features=whisper_features), None
     except ClipError as err:
         return src.clip_id, None, str(err)
 
 
 def prepare(source_root, fmt: str, out, workers: int = 1, retry_failed: bool = False, test_speakers=None,
-            progress: bool = False) -> PrepareReport:  # fmt: skip
+            progress: bool = False, asr: str = "auto", whisper_features: bool = False) -> PrepareReport:  # fmt: skip
     """Scan a dataset, process every clip not yet in the cache (in ``workers`` processes), rebuild the index."""
     from tqdm import tqdm
 
+    from emohead.text.asr import resolve_asr
+
     t0 = time.time()
+    asr = resolve_asr(asr)
+    if whisper_features:
+        resolve_asr("whisper")  # fails early, with the install hint, when the extra is missing
     sources, skipped = scan(source_root, fmt)
     cache = Cache(out, create=True)
     report = PrepareReport(sources=len(sources), skipped_files=skipped)
@@ -217,10 +222,10 @@ def prepare(source_root, fmt: str, out, workers: int = 1, retry_failed: bool = F
 
     if workers <= 1:
         for s in todo:
-            store(*_work(s))
+            store(*_work(s, asr, whisper_features))
     else:
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(_work, s) for s in todo]
+            futures = [pool.submit(_work, s, asr, whisper_features) for s in todo]
             try:
                 for fut in as_completed(futures):
                     store(*fut.result())

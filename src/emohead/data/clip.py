@@ -25,12 +25,12 @@ from emohead.face.analyze import track_video
 from emohead.face.ibug68 import to_ibug68
 from emohead.face.model import FaceModel, canonicalize
 from emohead.text.align import Aligner, Phone, normalize_transcript, words_of
+from emohead.text.asr import recognize_and_align, whisper_states
 from emohead.video.io import FPS, probe
 
 MAX_GAP = 2
 MIN_FRAMES = 25
 MAX_MISMATCH_S = 0.5
-ASR_CHUNK_S = 60.0
 
 
 class ClipError(Exception):
@@ -65,24 +65,16 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2], edges[1::2]))
 
 
-def phones_for(src: ClipSource, samples: np.ndarray, aligner: Aligner) -> tuple[list[Phone], str, str]:
-    """Phones aligned to the dataset's transcript, or to pocketsphinx ASR (chunk by chunk) when there is none.
-    Returns (phones, transcript used, its source: "dataset" or "asr")."""
+def phones_for(src: ClipSource, samples: np.ndarray, aligner: Aligner, asr: str = "auto") -> tuple[list[Phone], str, str]:
+    """Phones aligned to the dataset's transcript, or to what ASR heard when there is none (or it does
+    not align). Returns (phones, transcript used, its source: "dataset" or "asr")."""
     if src.transcript:
         words, _ = aligner.known_words(normalize_transcript(src.transcript))
         phones = aligner.align(samples, words)
         if phones:
             return phones, src.transcript, "dataset"
-    step = int(ASR_CHUNK_S * SAMPLE_RATE)
-    phones, text = [], []
-    for start in range(0, len(samples), step):
-        chunk = samples[start : start + step]
-        heard = aligner.transcribe(chunk)
-        words, _ = aligner.known_words(normalize_transcript(heard))
-        aligned = aligner.align(chunk, words, offset=start / SAMPLE_RATE, first_word=sum(len(t.split()) for t in text))
-        phones += aligned or aligner.recognize(chunk, offset=start / SAMPLE_RATE)
-        text.append(" ".join(words))
-    return phones, " ".join(t for t in text if t), "asr"
+    phones, heard = recognize_and_align(samples, aligner, asr)
+    return phones, heard, "asr"
 
 
 def _phone_arrays(phones: list[Phone], start: float, stop: float, dataset_words=None) -> dict[str, np.ndarray]:
@@ -98,8 +90,10 @@ def _phone_arrays(phones: list[Phone], start: float, stop: float, dataset_words=
     }
 
 
-def process_clip(src: ClipSource, face_model: FaceModel | None = None, aligner: Aligner | None = None) -> list[PreparedClip]:
-    """Analyse one clip; raises ClipError with the reason when nothing in it is usable."""
+def process_clip(src: ClipSource, face_model: FaceModel | None = None, aligner: Aligner | None = None, asr: str = "auto",
+                 whisper_features: bool = False) -> list[PreparedClip]:  # fmt: skip
+    """Analyse one clip; raises ClipError with the reason when nothing in it is usable.
+    ``whisper_features`` adds ``whisper`` (T, 384): whisper tiny.en encoder states at 25 fps."""
     face_model = face_model or FaceModel.default()
     aligner = aligner or Aligner()
     info = probe(src.video)
@@ -138,7 +132,9 @@ def process_clip(src: ClipSource, face_model: FaceModel | None = None, aligner: 
         "llf": low_level_features(samples, n),
         "energy_db": energy,
     }
-    phones, transcript, transcript_source = phones_for(src, samples, aligner)
+    if whisper_features:
+        features["whisper"] = whisper_states(samples, n)
+    phones, transcript, transcript_source = phones_for(src, samples, aligner, asr)
 
     found = _bridge_gaps(points, shapes, found)
     runs = [r for r in _runs(found) if r[1] - r[0] >= MIN_FRAMES]
