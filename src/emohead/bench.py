@@ -1,7 +1,7 @@
 """``emohead bench``: per-stage time, real-time factor and renderer speed on this machine.
 
-Uses the bundled demo portrait and its speech (trimmed to ``--seconds``), phones recognised from
-the audio (no transcript), output to a temporary folder. Figures are wall-clock seconds.
+Uses the bundled demo portrait and its speech (trimmed to ``--seconds``), no transcript (so the ASR
+path runs: ``--asr``), output to a temporary folder. Figures are wall-clock seconds.
 """
 
 from __future__ import annotations
@@ -16,21 +16,24 @@ import time
 from pathlib import Path
 
 
-def run_bench(seconds: float = 10.0, sizes=(256, 512), json_path: Path | None = None) -> dict:
+def run_bench(seconds: float = 10.0, sizes=(256, 512), json_path: Path | None = None, asr: str = "auto") -> dict:
     import emohead
     from emohead.cli import demo_inputs
     from emohead.render.warp import WarpRenderer
+    from emohead.text.asr import resolve_asr
     from emohead.video.io import ffmpeg_exe
 
     portrait, speech, _ = demo_inputs()
-    report = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores", "seconds": seconds, "sizes": {}}
-    print(f"emohead bench: {seconds:g} s of speech, {report['machine']}")
+    asr = resolve_asr(asr, fallback="phones")
+    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+    report = {"machine": machine, "seconds": seconds, "asr": asr, "sizes": {}}
+    print(f"emohead bench: {seconds:g} s of speech, no transcript ({asr} ASR), {machine}")
     with tempfile.TemporaryDirectory() as tmp:
         audio = Path(tmp) / "speech.wav"
         subprocess.run([ffmpeg_exe(), "-v", "error", "-stream_loop", "-1", "-i", str(speech), "-t", str(seconds), str(audio)], check=True)
-        emohead.generate(portrait, audio, size=256)  # warm-up: first imports and model loads
+        emohead.generate(portrait, audio, size=256, asr=asr)  # warm-up: first imports and model loads
         for size in sizes:
-            res = emohead.generate(portrait, audio, output=Path(tmp) / f"out{size}.mp4", size=size)
+            res = emohead.generate(portrait, audio, output=Path(tmp) / f"out{size}.mp4", size=size, asr=asr)
             renderer = WarpRenderer(res.portrait)
             meshes = res.motion.mesh()
             t = time.perf_counter()

@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--seconds", type=float, default=10.0, help="length of speech to time (default %(default)s)")
     b.add_argument("--sizes", type=int, nargs="+", default=[256, 512], choices=(256, 512))
     b.add_argument("--json", type=Path, help="also write the figures as JSON")
+    b.add_argument("--asr", choices=("auto", "whisper", "phones"), default="auto", help="recogniser timed (default %(default)s)")
     return parser
 
 
@@ -166,7 +167,7 @@ def cmd_prepare(args) -> None:
 def cmd_bench(args) -> None:
     from emohead.bench import run_bench
 
-    run_bench(args.seconds, args.sizes, args.json)
+    run_bench(args.seconds, args.sizes, args.json, args.asr)
 
 
 def main(argv: list[str] | None = None) -> int:
