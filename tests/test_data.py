@@ -177,12 +177,15 @@ def test_bad_clips_are_reported_not_fatal(trees, tmp_path, capsys):
     shutil.copytree(trees / "folder", bad)
     (bad / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + np.random.default_rng(1).bytes(4000))
     _mp4(trees / "folder" / "take1.mp4", bad / "mute.mp4", "-an")
+    whole = (trees / "folder" / "take1.mp4").read_bytes()
+    (bad / "truncated.mp4").write_bytes(whole[: len(whole) // 3])
     ffmpeg("-i", str(trees / "folder" / "take1.mp4"), "-f", "lavfi", "-i", "sine=f=300:d=0.6", "-map", "0:v", "-map", "1:a",
            "-c:v", "copy", "-c:a", "aac", str(bad / "short_audio.mp4"))  # fmt: skip
     code = main(["prepare", str(bad), "--format", "folder", "-o", str(tmp_path / "c"), "-q"])
     out = capsys.readouterr().out
     assert code == 0  # take1 is usable
     assert "cannot decode video" in out and "no audio track" in out and "length mismatch" in out
+    assert "failed folder_truncated" in out
     assert [r["clip_id"] for r in Cache(tmp_path / "c").index()] == ["folder_take1"]
 
 
@@ -207,6 +210,7 @@ def test_face_lost_in_the_middle_splits_the_clip(tmp_path):
     rows = Cache(tmp_path / "c").index()
     assert [r["clip_id"] for r in rows] == ["folder_covered_seg1", "folder_covered_seg2"]
     assert rows[0]["n_frames"] == 40 and rows[1]["n_frames"] == 40 and report.failed == {}
+    assert report.split == {"folder_covered": (2, 20)} and "face lost in folder_covered" in report.summary()
 
 
 def test_splits_are_speaker_disjoint_and_stable():
@@ -258,3 +262,23 @@ def test_whisper_features_are_stored_at_25_fps(trees, tmp_path):
     row = cache.index()[0]
     states = cache.load(row["clip_id"])["whisper"]
     assert states.shape == (row["n_frames"], 384) and np.isfinite(states).all() and states.std() > 0.1
+
+
+def test_interrupted_run_resumes_where_it_stopped(trees, tmp_path, monkeypatch):
+    import emohead.data.cache as cache_mod
+
+    real_work, calls = cache_mod._work, []
+
+    def interrupt_second(src, *args):
+        calls.append(src.clip_id)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_work(src, *args)
+
+    monkeypatch.setattr(cache_mod, "_work", interrupt_second)
+    with pytest.raises(KeyboardInterrupt):
+        prepare(trees / "cremad", "cremad", tmp_path / "c")
+    monkeypatch.setattr(cache_mod, "_work", real_work)
+    assert len(list((tmp_path / "c" / "clips").glob("*.npz"))) == 1 and not list((tmp_path / "c").rglob(".*partial*"))
+    again = prepare(trees / "cremad", "cremad", tmp_path / "c")
+    assert (again.done_before, again.prepared, again.clips) == (1, 1, 2)

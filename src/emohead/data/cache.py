@@ -69,6 +69,7 @@ class PrepareReport:
     done_before: int = 0
     prepared: int = 0
     failed: dict = field(default_factory=dict)  # source clip id -> reason
+    split: dict = field(default_factory=dict)  # source clip id -> (segments kept, frames without a face dropped)
     clips: int = 0
     frames: int = 0
     seconds: float = 0.0
@@ -78,6 +79,7 @@ class PrepareReport:
         lines = [f"{self.sources} source clips: {self.prepared} prepared now, {self.done_before} already in the cache, {len(self.failed)} failed; "
                  f"{len(self.skipped_files)} files did not fit the layout"]  # fmt: skip
         lines += [f"  failed {k}: {v}" for k, v in list(self.failed.items())[:20]]
+        lines += [f"  face lost in {k}: kept {n} stretch(es), dropped {lost} frames" for k, (n, lost) in list(self.split.items())[:20]]
         lines += [f"  skipped {f}: {why}" for f, why in self.skipped_files[:10]]
         lines.append(f"cache holds {self.clips} clips, {self.frames} frames ({self.frames / 25 / 60:.1f} min); "
                      f"{self.seconds:.1f} s this run; peak memory {self.peak_rss_mb:.0f} MB")  # fmt: skip
@@ -216,6 +218,8 @@ def prepare(source_root, fmt: str, out, workers: int = 1, retry_failed: bool = F
         else:
             for p in prepared:
                 cache.write_clip(p.meta, p.arrays)
+            if prepared[0].meta["frames_lost"] or len(prepared) > 1:
+                report.split[clip_id] = (len(prepared), prepared[0].meta["frames_lost"])
             cache.record_source(clip_id, segments=[p.meta["clip_id"] for p in prepared])
             report.prepared += 1
         bar.update(1)
