@@ -14,6 +14,7 @@ from emohead.api import GenerateOptions
 from emohead.data.adapters import SCANNERS
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.errors import EmoheadError
+from emohead.outputs import check_writable
 
 _DEFAULTS = GenerateOptions()
 SHEET_EMOTIONS = ("neutral", "happy", "sad", "angry", "surprise")
@@ -85,6 +86,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pr.add_argument("--whisper-features", action="store_true", help="also store whisper tiny.en encoder states (needs emohead[asr])")
     pr.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    ev = sub.add_parser("eval", help="the papers' metrics on real clips, beside real-video, static and audio-energy baselines",
+                        description="Reconstruct each test clip from its first frame, audio, transcript and emotion label; "
+                        "write report.md and report.json.")  # fmt: skip
+    ev.add_argument("--model", default="analytic", help="motion model (default %(default)s)")
+    ev.add_argument("--renderer", default="warp", help="renderer (default %(default)s)")
+    ev.add_argument("--data", required=True, type=Path, help="an emohead cache (emohead prepare) or a folder of videos")
+    ev.add_argument(
+        "--split", default="test", choices=("train", "val", "test", "all"), help="cache split to evaluate (default %(default)s)"
+    )
+    ev.add_argument("--out", required=True, type=Path, help="report path without extension: writes OUT.md and OUT.json")
+    ev.add_argument("--per-clip", action="store_true", help="also list clip-level values")
+    ev.add_argument("--max-frames", type=int, default=250, help="frames scored per clip (default %(default)s)")
+    ev.add_argument("--fer-weights", help="FER2013 mini-Xception .hdf5 for emotion accuracy (or $EMOHEAD_FER_WEIGHTS)")
+    ev.add_argument("--inception-weights", help="Inception TorchScript for FID (or $EMOHEAD_INCEPTION)")
+    ev.add_argument("--syncnet-weights", help="syncnet_v2.model for LSE-D/LSE-C (or $EMOHEAD_SYNCNET)")
+    ev.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     b = sub.add_parser("bench", help="time each stage and the real-time factor on this machine")
     b.add_argument("--seconds", type=float, default=10.0, help="length of speech to time (default %(default)s)")
@@ -164,6 +182,23 @@ def cmd_prepare(args) -> None:
         raise EmoheadError(f"nothing usable was found in {args.source}; see the reasons above")
 
 
+def cmd_eval(args) -> None:
+    from emohead.eval.harness import EvalOptions, render_markdown, run_eval
+
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise EmoheadError(f"cannot create the report folder {args.out.parent}: {err.strerror}; choose a writable location") from None
+    check_writable(args.out.with_suffix(".md"), "report")
+    opts = EvalOptions(model=args.model, renderer=args.renderer, split=args.split, per_clip=args.per_clip, max_frames=args.max_frames,
+                       fer_weights=args.fer_weights, inception_weights=args.inception_weights, syncnet_weights=args.syncnet_weights,
+                       progress=not args.quiet)  # fmt: skip
+    report = run_eval(args.data, args.out, opts)
+    if not args.quiet:
+        print(render_markdown(report, args.data, opts))
+    print(f"wrote {args.out.with_suffix('.md')} and {args.out.with_suffix('.json')}")
+
+
 def cmd_bench(args) -> None:
     from emohead.bench import run_bench
 
@@ -181,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    handler = {"generate": cmd_generate, "demo": cmd_demo, "prepare": cmd_prepare, "bench": cmd_bench}[args.command]
+    handler = {"generate": cmd_generate, "demo": cmd_demo, "prepare": cmd_prepare, "eval": cmd_eval, "bench": cmd_bench}[args.command]
     t0 = time.perf_counter()
     try:
         handler(args)

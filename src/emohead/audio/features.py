@@ -59,6 +59,32 @@ def mfcc(samples: np.ndarray, n_mfcc: int = 13, n_mels: int = 40) -> np.ndarray:
     return (logmel @ _dct_matrix(n_mels, n_mfcc)).astype(np.float32)
 
 
+def mfcc_psf(samples: np.ndarray) -> np.ndarray:
+    """MFCC exactly as ``python_speech_features.mfcc(signal, 16000)`` computes it, for SyncNet parity (LSE).
+
+    (N, 13) at 100 Hz: pre-emphasis 0.97, rectangular 25 ms frames every 10 ms (the last zero-padded),
+    512-point power spectrum / 512, 26 bin-rounded triangular mel filters 0-8 kHz, log, orthonormal
+    DCT-II, cepstral lifter 22, and c0 replaced by the log frame energy. Use :func:`mfcc` for everything else.
+    """
+    x = np.append(samples[:1], samples[1:] - 0.97 * samples[:-1]).astype(np.float64)
+    n = 1 if len(x) <= WIN else 1 + int(np.ceil((len(x) - WIN) / HOP))
+    x = np.pad(x, (0, (n - 1) * HOP + WIN - len(x)))
+    frames = np.lib.stride_tricks.sliding_window_view(x, WIN)[::HOP][:n]
+    pspec = np.abs(np.fft.rfft(frames, N_FFT)) ** 2 / N_FFT
+    energy = np.maximum(pspec.sum(1), np.finfo(float).eps)
+    mel = np.linspace(0, 2595 * np.log10(1 + 8000 / 700), 28)
+    bins = np.floor((N_FFT + 1) * (700 * (10 ** (mel / 2595) - 1)) / SAMPLE_RATE).astype(int)
+    fbank = np.zeros((26, N_FFT // 2 + 1))
+    for j in range(26):
+        a, b, c = bins[j], bins[j + 1], bins[j + 2]
+        fbank[j, a:b] = (np.arange(a, b) - a) / max(b - a, 1)
+        fbank[j, b:c] = (c - np.arange(b, c)) / max(c - b, 1)
+    feat = np.log(np.maximum(pspec @ fbank.T, np.finfo(float).eps))
+    feat = (feat @ _dct_matrix(26, 13).astype(np.float64)) * (1 + 11 * np.sin(np.pi * np.arange(13) / 22))
+    feat[:, 0] = np.log(energy)
+    return feat.astype(np.float32)
+
+
 def frame_energy_db(samples: np.ndarray) -> np.ndarray:
     """RMS level per video frame in dBFS, (ceil(N / 640),) float32."""
     n = int(np.ceil(len(samples) / SAMPLES_PER_FRAME))

@@ -9,6 +9,7 @@ keep one (gaps of up to :data:`MAX_GAP` frames are bridged by interpolation); st
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -155,8 +156,8 @@ def process_clip(src: ClipSource, face_model: FaceModel | None = None, aligner: 
         }
         clip_id = src.clip_id if len(runs) == 1 else f"{src.clip_id}_seg{k + 1}"
         meta = {
-            "clip_id": clip_id, "source_clip": src.clip_id, "dataset": src.dataset, "video": str(src.video),
-            "audio": str(audio_path), "speaker": src.speaker, "emotion": src.emotion, "intensity": src.intensity,
+            "clip_id": clip_id, "source_clip": src.clip_id, "dataset": src.dataset, "video": str(Path(src.video).resolve()),
+            "audio": str(Path(audio_path).resolve()), "speaker": src.speaker, "emotion": src.emotion, "intensity": src.intensity,
             "sentence": src.sentence, "transcript": transcript, "transcript_source": transcript_source,
             "start_frame": int(a), "n_frames": int(b - a), "duration": float(b - a) / FPS,
             "frames_lost": int(n - sum(r[1] - r[0] for r in runs)), "synthetic": False, **src.extra,
