@@ -22,7 +22,9 @@ def test_features_are_at_25_fps_and_chunking_keeps_them(demo_audio):
     whole = AudioFeatures.from_chunks([load_audio(demo_audio)])
     chunked = AudioFeatures.from_chunks(list(stream_audio(demo_audio, chunk_seconds=2.0)))
     assert whole.n_frames == chunked.n_frames == 275
-    assert whole.mfcc.shape == (275, 13) and whole.mfcc100.shape == (1100, 13)
+    assert whole.mfcc.shape == (275, 40) and whole.mfcc100.shape == (1100, 40) and whole.llf.shape == (275, 25)
+    assert whole.mfcc_window.shape == (275, 28, 12)
+    assert np.allclose(whole.mfcc100[:, :13], mfcc(load_audio(demo_audio)), atol=1e-4)  # 13 MFCCs = the first 13 of 40
     assert np.allclose(whole.energy_db, chunked.energy_db, atol=1e-3)
     inner = np.ones(275, bool)
     inner[49:52] = inner[99:102] = inner[149:152] = inner[199:202] = inner[249:252] = False  # chunk seams

@@ -36,6 +36,7 @@ class GenerateOptions:
     full_frame: bool = False
     face_index: int | None = None
     model: str = "analytic"
+    weights: str | None = None  # a trained model's folder (config.json + model.safetensors); None: bundled
     renderer: str = "warp"
     seed: int = 0
     head_motion: float = 1.0
@@ -174,7 +175,7 @@ def generate(
         raise EmoheadError(f"--export-motion {export_motion}: use a .npz or .json file name")
     if emotion is not None:
         parse_timeline(emotion, intensity)  # bad syntax fails before any work
-    model = load_motion_model(opts.model, head_motion=opts.head_motion, blinks=opts.blinks)
+    model = load_motion_model(opts.model, weights=opts.weights, head_motion=opts.head_motion, blinks=opts.blinks)
 
     timer, notes = _Timer(), []
     with timer("face"), FaceLandmarker("image") as landmarker:

@@ -6,6 +6,7 @@ Problems the user can fix print one line (``emohead: error: ...``) and exit 1; n
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -52,8 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "phones directly; auto = whisper when installed (default %(default)s)")  # fmt: skip
     g.add_argument("--reference-portrait", type=Path, help="photo whose facial expression sets the emotion (instead of --emotion)")
     g.add_argument("--face-index", type=int, help="which face to animate when the photo has several (0 = largest)")
-    g.add_argument("--model", default=_DEFAULTS.model, help="motion model (default %(default)s)")
+    g.add_argument("--model", default=_DEFAULTS.model, help="motion model: analytic, eapc or mul2lm (default %(default)s)")
     g.add_argument("--renderer", default=_DEFAULTS.renderer, help="renderer (default %(default)s)")
+    g.add_argument("--weights", type=Path, help="trained weights folder for --model eapc/mul2lm (default: the bundled ones)")
     g.add_argument("--export-motion", type=Path, help="write motion tracks: .npz (lm68, mesh, blendshapes, pose, fps) or .json")
     g.add_argument("--blendshapes-csv", type=Path, help="write the 52 blendshape curves + head rotation as a Live Link Face CSV")
     g.add_argument("--max-minutes", type=float, default=_DEFAULTS.max_minutes, help="refuse audio longer than this (default %(default)s)")
@@ -104,6 +106,22 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--syncnet-weights", help="syncnet_v2.model for LSE-D/LSE-C (or $EMOHEAD_SYNCNET)")
     ev.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
+    tr = sub.add_parser("train", help="train a motion model on a feature cache (Lightning; DDP under torchrun)",
+                        description="Train on an emohead cache; resumes from OUT/checkpoints/last.ckpt; exports OUT/weights.")  # fmt: skip
+    tr.add_argument("model", choices=("eapc", "mul2lm"))
+    tr.add_argument("--data", required=True, type=Path, help="feature cache (emohead prepare / scripts/build_corpus.py)")
+    tr.add_argument("--out", required=True, type=Path, help="run folder: logs, checkpoints, weights")
+    tr.add_argument("--config", type=Path, help='JSON with "model", "train" and "data" sections (constructor arguments)')
+    tr.add_argument("--max-steps", type=int, default=-1)
+    tr.add_argument("--max-epochs", type=int, default=10)
+    tr.add_argument("--batch-size", type=int, default=32)
+    tr.add_argument("--workers", type=int, default=0, help="dataloader workers")
+    tr.add_argument("--accelerator", default="auto", help="auto, cpu or gpu")
+    tr.add_argument("--devices", default="auto", help="number of devices (auto under torchrun)")
+    tr.add_argument("--strategy", default="auto", help="auto, ddp, ...")
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
     b = sub.add_parser("bench", help="time each stage and the real-time factor on this machine")
     b.add_argument("--seconds", type=float, default=10.0, help="length of speech to time (default %(default)s)")
     b.add_argument("--sizes", type=int, nargs="+", default=[256, 512], choices=(256, 512))
@@ -144,6 +162,7 @@ def cmd_generate(args) -> None:
         reference_portrait=args.reference_portrait, output=args.output, export_motion=args.export_motion,
         blendshapes_csv=args.blendshapes_csv, face_index=args.face_index, model=args.model,
         renderer=args.renderer,
+        weights=args.weights,
         asr=args.asr,
         max_minutes=args.max_minutes, **_options(args),
     )  # fmt: skip
@@ -199,6 +218,26 @@ def cmd_eval(args) -> None:
     print(f"wrote {args.out.with_suffix('.md')} and {args.out.with_suffix('.json')}")
 
 
+def cmd_train(args) -> None:
+    import json
+
+    from emohead.train.run import train
+
+    config = None
+    if args.config is not None:
+        try:
+            config = json.loads(args.config.read_text())
+        except (OSError, json.JSONDecodeError) as err:
+            raise EmoheadError(f"cannot read --config {args.config}: {err}; give a JSON file") from None
+    devices = int(args.devices) if str(args.devices).isdigit() else args.devices
+    summary = train(args.model, args.data, args.out, config, args.max_steps, args.max_epochs, args.batch_size, args.workers,
+                    args.accelerator, devices, args.strategy, not args.quiet, args.seed)  # fmt: skip
+    if os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 reports
+        return
+    print(f"trained {args.model}: {summary['steps']} steps in {summary['minutes']} min ({summary['steps_per_s']} steps/s); "
+          f"weights in {args.out / 'weights'}")  # fmt: skip
+
+
 def cmd_bench(args) -> None:
     from emohead.bench import run_bench
 
@@ -216,7 +255,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    handler = {"generate": cmd_generate, "demo": cmd_demo, "prepare": cmd_prepare, "eval": cmd_eval, "bench": cmd_bench}[args.command]
+    handler = {
+        "generate": cmd_generate,
+        "demo": cmd_demo,
+        "prepare": cmd_prepare,
+        "eval": cmd_eval,
+        "train": cmd_train,
+        "bench": cmd_bench,
+    }[args.command]
     t0 = time.perf_counter()
     try:
         handler(args)

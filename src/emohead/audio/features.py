@@ -92,18 +92,35 @@ def frame_energy_db(samples: np.ndarray) -> np.ndarray:
     return (10.0 * np.log10((x.astype(np.float64) ** 2).mean(1) + 1e-12)).astype(np.float32)
 
 
+N_MFCC = 40  # the first 13 coefficients are the classic MFCC: the DCT rows do not depend on how many are kept
+
+
 @dataclass
 class AudioFeatures:
-    """Features of one recording at 25 fps. mfcc: (T, 13); mfcc100: (4T, 13) at 100 Hz; energy_db: (T,)."""
+    """Features of one recording at 25 fps, the same for generation and for training.
+
+    mfcc: (T, 40); mfcc100: (4T, 40) at 100 Hz; energy_db: (T,); llf: (T, 25) low-level voice features;
+    ``mfcc_window``: (T, 28, 12) EAPC's window, derived from mfcc100.
+    """
 
     duration: float
     mfcc: np.ndarray
     mfcc100: np.ndarray
     energy_db: np.ndarray
+    llf: np.ndarray
 
     @property
     def n_frames(self) -> int:
         return len(self.energy_db)
+
+    @property
+    def mfcc_window(self) -> np.ndarray:
+        return mfcc_windows(self.mfcc100, self.n_frames)
+
+    def slice(self, start: int, stop: int) -> dict[str, np.ndarray]:
+        """Per-frame arrays of frames [start, stop), by the names the feature cache uses."""
+        return {"mfcc": self.mfcc[start:stop], "mfcc_window": self.mfcc_window[start:stop], "llf": self.llf[start:stop],
+                "energy_db": self.energy_db[start:stop]}  # fmt: skip
 
     @classmethod
     def from_chunks(cls, chunks: list[np.ndarray] | None = None) -> AudioFeatures:
@@ -114,12 +131,14 @@ class AudioFeatures:
 
 class _Accumulator:
     def __init__(self):
-        self.samples, self.m100, self.energy = 0, [], []
+        self.samples, self.m100, self.energy, self.llf = 0, [], [], []
 
     def add(self, chunk: np.ndarray) -> None:
         self.samples += len(chunk)
-        self.m100.append(mfcc(chunk))
+        n = int(np.ceil(len(chunk) / SAMPLES_PER_FRAME))
+        self.m100.append(mfcc(chunk, n_mfcc=N_MFCC))
         self.energy.append(frame_energy_db(chunk))
+        self.llf.append(low_level_features(chunk, n))
 
     def extend(self, chunks) -> _Accumulator:
         for c in chunks:
@@ -130,10 +149,10 @@ class _Accumulator:
         duration = self.samples / SAMPLE_RATE
         t = max(1, round(duration * FPS))
         energy = np.concatenate(self.energy) if self.energy else np.full(1, -120.0, np.float32)
-        m100 = np.concatenate(self.m100) if self.m100 else np.zeros((4, 13), np.float32)
-        energy = _fit_length(energy, t)
-        m100 = _fit_length(m100, 4 * t)
-        return AudioFeatures(duration=duration, mfcc=m100.reshape(t, 4, -1).mean(1), mfcc100=m100, energy_db=energy)
+        m100 = np.concatenate(self.m100) if self.m100 else np.zeros((4, N_MFCC), np.float32)
+        llf = np.concatenate(self.llf) if self.llf else np.zeros((1, 25), np.float32)
+        energy, llf, m100 = _fit_length(energy, t), _fit_length(llf, t), _fit_length(m100, 4 * t)
+        return AudioFeatures(duration=duration, mfcc=m100.reshape(t, 4, -1).mean(1), mfcc100=m100, energy_db=energy, llf=llf)
 
 
 def _fit_length(a: np.ndarray, n: int) -> np.ndarray:

@@ -13,13 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from emohead.audio.features import (
-    SILENCE_DBFS,
-    frame_energy_db,
-    low_level_features,
-    mfcc,
-    mfcc_windows,
-)
+from emohead.audio.features import SILENCE_DBFS, AudioFeatures
 from emohead.audio.io import SAMPLE_RATE, load_audio
 from emohead.data.adapters import ClipSource
 from emohead.face.analyze import track_video
@@ -122,17 +116,10 @@ def process_clip(src: ClipSource, face_model: FaceModel | None = None, aligner: 
     points, shapes, found = points[:n], shapes[:n], found[:n]
     samples = np.pad(samples, (0, max(0, n * 640 - len(samples))))
 
-    energy = frame_energy_db(samples)[:n]
-    if energy.max() < SILENCE_DBFS:
+    audio = AudioFeatures.from_chunks([samples[: n * 640]])
+    if audio.energy_db.max() < SILENCE_DBFS:
         raise ClipError("audio is silent")
-    m100 = mfcc(samples, n_mfcc=40)
-    m100 = np.concatenate([m100, np.repeat(m100[-1:], max(0, 4 * n - len(m100)), 0)])[: 4 * n]
-    features = {
-        "mfcc": m100.reshape(n, 4, 40).mean(1),
-        "mfcc_window": mfcc_windows(m100, n),
-        "llf": low_level_features(samples, n),
-        "energy_db": energy,
-    }
+    features = audio.slice(0, n)
     if whisper_features:
         features["whisper"] = whisper_states(samples, n)
     phones, transcript, transcript_source = phones_for(src, samples, aligner, asr)

@@ -31,22 +31,42 @@ def frame_phones(labels: np.ndarray, times: np.ndarray, n_frames: int, fps: floa
     return ids
 
 
+def cached_phones(arrays: dict[str, np.ndarray]) -> list:
+    """The cache's phone and word arrays back into aligned ``Phone`` objects (word by time overlap)."""
+    from emohead.text.align import Phone
+
+    words = list(zip(arrays["word_labels"], arrays["word_times"]))
+    out = []
+    for label, (a, b) in zip(arrays["phone_labels"], arrays["phone_times"]):
+        k = next((i for i, (_, (ws, we)) in enumerate(words) if ws - 1e-3 <= (a + b) / 2 <= we + 1e-3), None)
+        out.append(Phone(str(label), float(a), float(b), str(words[k][0]) if k is not None and label != "SIL" else None,
+                         k if label != "SIL" else None))  # fmt: skip
+    return out
+
+
 class _CacheRows:
-    def __init__(self, cache: Cache | str, split: str | None = "train", fields=DEFAULT_FIELDS, synthetic: bool = True):
+    def __init__(self, cache: Cache | str, split: str | None = "train", fields=DEFAULT_FIELDS, synthetic: bool = True,
+                 reference_fields=()):  # fmt: skip
         self.cache = cache if isinstance(cache, Cache) else Cache(cache)
         self.rows = [r for r in self.cache.index() if (split is None or r["split"] == split) and (synthetic or not r["synthetic"])]
         self.fields = tuple(fields)
+        self.reference_fields = tuple(reference_fields)  # returned as ref_NAME: the clip's first frame, not the window's
         self._load = lru_cache(maxsize=64)(self._read)
 
     def _read(self, clip_id: str) -> dict[str, np.ndarray]:
         arrays = self.cache.load(clip_id)
         n = len(arrays["blendshapes"])
         arrays["phone_ids"] = frame_phones(arrays["phone_labels"], arrays["phone_times"], n)
-        return {k: arrays[k] for k in self.fields}
+        if "text" in self.fields:
+            from emohead.text.features import text_features
 
-    def _labels(self, row: dict) -> dict:
+            arrays["text"] = text_features(cached_phones(arrays), n)
+        return {k: arrays[k] for k in set(self.fields) | set(self.reference_fields)}
+
+    def _labels(self, row: dict, arrays: dict) -> dict:
+        refs = {f"ref_{k}": arrays[k][0] for k in self.reference_fields}
         return {"emotion": EMOTIONS.index(row["emotion"]) if row["emotion"] in EMOTIONS else -1,
-                "intensity": row["intensity"] or 0}  # fmt: skip
+                "intensity": row["intensity"] or 0, "synthetic": float(row["synthetic"]), **refs}  # fmt: skip
 
 
 class WindowDataset(_CacheRows):
@@ -70,14 +90,15 @@ class WindowDataset(_CacheRows):
         r, s = self.items[i]
         arrays = self._load(self.rows[r]["clip_id"])
         out = {}
-        for k, v in arrays.items():
+        for k in self.fields:
+            v = arrays[k]
             part = v[s : s + self.window]
             if len(part) < self.window:
                 part = np.concatenate([part, np.repeat(part[-1:], self.window - len(part), 0)])
             out[k] = part
         valid = min(self.window, self.rows[r]["n_frames"] - s)
         out["mask"] = (np.arange(self.window) < valid).astype(np.float32)
-        return out | self._labels(self.rows[r])
+        return out | self._labels(self.rows[r], arrays)
 
 
 class SequenceDataset(_CacheRows):
@@ -92,9 +113,9 @@ class SequenceDataset(_CacheRows):
 
     def __getitem__(self, i: int) -> dict:
         arrays = self._load(self.rows[i]["clip_id"])
-        out = {k: v[: self.max_frames] for k, v in arrays.items()}
+        out = {k: arrays[k][: self.max_frames] for k in self.fields}
         out["mask"] = np.ones(len(out[self.fields[0]]), np.float32)
-        return out | self._labels(self.rows[i])
+        return out | self._labels(self.rows[i], arrays)
 
 
 def collate_sequences(items: list[dict]) -> dict[str, np.ndarray]:

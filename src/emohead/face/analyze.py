@@ -42,6 +42,18 @@ def _quiet_native_logs():
         os.close(devnull)
 
 
+def _ignore_stray_sigprof() -> None:
+    """MediaPipe's native graph arms SIGPROF profiling timers (seen with strace: timer_create + setitimer
+    every 10 ms). A tick that lands after its handler is gone would kill the process with the default
+    action ("Profiling timer expired"), so a process that uses MediaPipe ignores SIGPROF unless someone
+    (a real profiler) handles it. Only the main thread may set handlers."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGPROF) == signal.SIG_DFL:
+        signal.signal(signal.SIGPROF, signal.SIG_IGN)
+
+
 @dataclass
 class FaceObservation:
     """One face seen by MediaPipe. points: (478, 3) pixels of the analysed image; blendshapes: (52,)."""
@@ -68,6 +80,7 @@ class FaceLandmarker:
     def __init__(self, mode: str = "image", max_faces: int = 5):
         from emohead.assets import asset_path
 
+        _ignore_stray_sigprof()
         with _quiet_native_logs():
             import mediapipe as mp
             from mediapipe.tasks.python import BaseOptions, vision

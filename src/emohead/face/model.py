@@ -54,6 +54,20 @@ class FaceModel:
         """Posed meshes (T, 478, 3) in pixels."""
         return apply_pose(self.canonical(neutral, blendshapes), pose).astype(np.float32)
 
+    def fit_blendshapes(self, neutral: np.ndarray, lm68: np.ndarray, ridge: float = 2e-3) -> np.ndarray:
+        """Blendshapes (T, 52) in [0, 1] whose 68 landmarks best match ``lm68`` (T, 68, 2 or 3), canonical.
+
+        Ridge least squares on the basis rows of the 68 points (x, y, and z when given): how landmark-space
+        models (mul2lm, EAPC) drive the face model, and so the mesh renderer.
+        """
+        from emohead.face.ibug68 import MESH_TO_IBUG68
+
+        d = lm68.shape[-1]
+        a = self.basis[:, MESH_TO_IBUG68, :d].reshape(bs.COUNT, -1).T.astype(np.float64)  # (68 d, 52)
+        y = (lm68 - neutral[MESH_TO_IBUG68, :d]).reshape(len(lm68), -1).astype(np.float64)
+        w = np.linalg.solve(a.T @ a + ridge * np.eye(bs.COUNT), a.T @ y.T).T
+        return np.clip(w, 0.0, 1.0).astype(np.float32)
+
     # -- persistence: safetensors + config.json, never pickle ---------------------------------------
     def save(self, directory: str | Path) -> None:
         from safetensors.numpy import save_file

@@ -1,0 +1,1 @@
+"""Training: Lightning modules per model, one ``emohead train`` command, safetensors export."""

@@ -1,0 +1,133 @@
+"""Lightning modules for the landmark models. Each reads windows from a feature cache, trains the
+network with its paper's losses and optimiser, and exports ``config.json`` + ``model.safetensors``."""
+
+from __future__ import annotations
+
+import lightning as L
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from emohead.data.datasets import WindowDataset
+from emohead.face.model import FaceModel
+from emohead.motion.landmark_models import LEVEL_WEIGHTS, emotional_landmarks
+from emohead.nn.discriminators import RealismDiscriminator, TemporalDiscriminator
+from emohead.nn.losses import gan_d_loss, gan_g_loss, landmark_sq_error, laplacian_lip_loss, pairwise_structure_loss
+
+
+class EapcData(Dataset):
+    """25-frame windows: mfcc_window, llf, 2D landmarks, reference landmarks (the clip's first frame), labels."""
+
+    def __init__(self, cache, split="train", window=25):
+        self.windows = WindowDataset(cache, window=window, split=split, fields=("mfcc_window", "llf", "lm68"), reference_fields=("lm68",))
+
+    def __len__(self):
+        return len(self.windows)
+
+    def __getitem__(self, i):
+        it = self.windows[i]
+        return {"mfcc_window": it["mfcc_window"], "llf": it["llf"], "lm": it["lm68"][..., :2].reshape(len(it["lm68"]), -1),
+                "ref": it["ref_lm68"][:, :2].reshape(-1), "mask": it["mask"], "emotion": it["emotion"], "synthetic": it["synthetic"]}  # fmt: skip
+
+
+class EapcModule(L.LightningModule):
+    """L = L_mse + L_lmd (EAPC Eq. 13) + cross-entropy of the LLF encoder on labelled real clips. Adam 1e-4."""
+
+    def __init__(self, net, lr: float = 1e-4, emotion_weight: float = 1.0):
+        super().__init__()
+        self.net, self.lr, self.emotion_weight = net, lr, emotion_weight
+
+    def loss(self, batch):
+        pred, logits = self.net(batch["mfcc_window"], batch["llf"], batch["ref"])
+        m = batch["mask"][..., None]
+        mse = (((pred - batch["lm"]) ** 2) * m).sum() / (m.sum() * pred.shape[-1])
+        b, t = pred.shape[:2]
+        lmd = pairwise_structure_loss(pred.reshape(b * t, 68, 2), batch["lm"].reshape(b * t, 68, 2))
+        known = (batch["emotion"] >= 0) & (batch["synthetic"] == 0)  # synthetic rows keep the source clip's voice
+        ce = torch.zeros((), device=pred.device)
+        if known.any():
+            target = batch["emotion"][known][:, None].expand(-1, t).reshape(-1)
+            ce = torch.nn.functional.cross_entropy(logits[known].reshape(-1, logits.shape[-1]), target)
+        return mse + lmd + self.emotion_weight * ce, {"mse": mse, "lmd": lmd, "ce": ce}
+
+    def training_step(self, batch, _):
+        loss, parts = self.loss(batch)
+        self.log_dict({"train/loss": loss, **{f"train/{k}": v for k, v in parts.items()}}, prog_bar=True, batch_size=len(batch["lm"]))
+        return loss
+
+    def validation_step(self, batch, _):
+        loss, _ = self.loss(batch)
+        self.log("val/loss", loss, prog_bar=True, batch_size=len(batch["lm"]))
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.net.parameters(), lr=self.lr)
+
+
+class Mul2LmData(Dataset):
+    """Windows of mfcc (40), text features, canonical 68x3 landmarks; P_id = the clip's first frame; the
+    emotional portrait = the clip's identity at rest with its labelled emotion (analytic prototypes at the
+    label's level), the same construction emohead uses at inference."""
+
+    def __init__(self, cache, split="train", window=50):
+        self.windows = WindowDataset(cache, window=window, split=split, fields=("mfcc", "text", "lm68"),
+                                     reference_fields=("lm68", "mesh", "blendshapes"))  # fmt: skip
+        self.face_model = FaceModel.default()
+
+    def __len__(self):
+        return len(self.windows)
+
+    def __getitem__(self, i):
+        it = self.windows[i]
+        p_id = it["ref_lm68"].reshape(-1)
+        if it["emotion"] >= 0:
+            neutral = self.face_model.identity_neutral(it["ref_mesh"], it["ref_blendshapes"])
+            weights = np.zeros((1, 8), np.float32)
+            weights[0, it["emotion"]] = LEVEL_WEIGHTS.get(int(it["intensity"]), LEVEL_WEIGHTS[0])
+            p_emo = emotional_landmarks(self.face_model, neutral, weights)[0].reshape(-1)
+        else:
+            p_emo = p_id
+        t = len(it["lm68"])
+        return {"mfcc": it["mfcc"], "text": it["text"], "lm": it["lm68"].reshape(t, -1), "p_id": p_id,
+                "p_emo": np.repeat(p_emo[None], t, 0).astype(np.float32), "mask": it["mask"]}  # fmt: skip
+
+
+class Mul2LmModule(L.LightningModule):
+    """GAN training with manual optimisation (mul2lm Sec. 3.3): L = 0.1 L_F + 0.1 L_L + 0.01 L_DR + 0.01 L_DF,
+    Adam 1e-4 for the generator and both discriminators."""
+
+    def __init__(self, net, lr: float = 1e-4, w_f: float = 0.1, w_l: float = 0.1, w_dr: float = 0.01, w_df: float = 0.01):
+        super().__init__()
+        self.net = net
+        self.d_real, self.d_temporal = RealismDiscriminator(), TemporalDiscriminator()
+        self.lr, self.w = lr, (w_f, w_l, w_dr, w_df)
+        self.automatic_optimization = False
+
+    def generator_loss(self, batch):
+        q = self.net(batch["mfcc"], batch["text"], batch["p_id"], batch["p_emo"])
+        b, t = q.shape[:2]
+        l_f = landmark_sq_error(q.reshape(b, t, 68, 3), batch["lm"].reshape(b, t, 68, 3))
+        l_l = laplacian_lip_loss(q.reshape(b, t, 68, 3), batch["lm"].reshape(b, t, 68, 3))
+        return q, l_f, l_l
+
+    def training_step(self, batch, _):
+        opt_g, opt_d = self.optimizers()
+        w_f, w_l, w_dr, w_df = self.w
+        q, l_f, l_l = self.generator_loss(batch)
+        g = w_f * l_f + w_l * l_l + w_dr * gan_g_loss(self.d_real(q)) + w_df * gan_g_loss(self.d_temporal(q))
+        opt_g.zero_grad()
+        self.manual_backward(g)
+        opt_g.step()
+        fake, real = q.detach(), batch["lm"]
+        d = gan_d_loss(self.d_real(real), self.d_real(fake)) + gan_d_loss(self.d_temporal(real), self.d_temporal(fake))
+        opt_d.zero_grad()
+        self.manual_backward(d)
+        opt_d.step()
+        self.log_dict({"train/g": g, "train/L_F": l_f, "train/L_L": l_l, "train/d": d}, prog_bar=True, batch_size=len(real))
+
+    def validation_step(self, batch, _):
+        _, l_f, l_l = self.generator_loss(batch)
+        self.log("val/loss", self.w[0] * l_f + self.w[1] * l_l, prog_bar=True, batch_size=len(batch["lm"]))
+
+    def configure_optimizers(self):
+        d_params = list(self.d_real.parameters()) + list(self.d_temporal.parameters())
+        return torch.optim.Adam(self.net.parameters(), lr=self.lr), torch.optim.Adam(d_params, lr=self.lr)

@@ -1,0 +1,208 @@
+"""The landmark-space models (mul2lm, EAPC): shapes, save/load, ablations, learning, DDP, generation."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("lightning")
+
+from emohead.motion.eapc import EAPC  # noqa: E402
+from emohead.motion.mul2lm import Mul2Lm  # noqa: E402
+from emohead.nn.discriminators import RealismDiscriminator, TemporalDiscriminator  # noqa: E402
+from tests.conftest import shared_data  # noqa: E402
+
+TINY_M = {"hidden": 16, "heads": 2, "layers": 1}
+TINY_E = {"hidden": 16, "llf_hidden": 8}
+
+
+def _mul2lm_inputs(b=2, t=10, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return (torch.randn(b, t, 40, generator=g), torch.rand(b, t, 227, generator=g), torch.randn(b, 204, generator=g),
+            torch.randn(b, t, 204, generator=g))  # fmt: skip
+
+
+def _eapc_inputs(b=2, t=25, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(b, t, 28, 12, generator=g), torch.randn(b, t, 25, generator=g), torch.randn(b, 136, generator=g)
+
+
+def test_mul2lm_shapes_and_every_branch_learns():
+    torch.manual_seed(0)
+    net = Mul2Lm(**TINY_M)
+    q = net(*_mul2lm_inputs())
+    assert q.shape == (2, 10, 204)
+    q.pow(2).mean().backward()
+    for name in ("audio_lstm", "text_encoder", "identity_encoder", "emotion_encoder", "decoder", "merge"):
+        grads = [p.grad for p in getattr(net, name).parameters()]
+        assert all(g is not None for g in grads) and sum(g.abs().sum() for g in grads) > 0, name
+    assert RealismDiscriminator()(q.detach()).shape == (2, 10) and TemporalDiscriminator()(q.detach()).shape == (2, 9)
+
+
+def test_mul2lm_paper_dimensions():
+    net = Mul2Lm()
+    assert [m.out_features for m in net.decoder if isinstance(m, torch.nn.Linear)] == [512, 256, 256, 256, 204]
+    assert net.decoder[0].in_features == 768
+    assert [m.out_features for m in net.identity_encoder if isinstance(m, torch.nn.Linear)] == [256] * 5
+    assert net.audio_lstm.hidden_size == 256
+
+
+def test_eapc_shapes_and_paper_head():
+    torch.manual_seed(0)
+    net = EAPC(**TINY_E)
+    lm, logits = net(*_eapc_inputs())
+    assert lm.shape == (2, 25, 136) and logits.shape == (2, 25, 8)
+    (lm.pow(2).mean() + logits.pow(2).mean()).backward()
+    assert all(p.grad is not None for p in net.parameters())
+    full = EAPC()
+    assert [m.out_features for m in full.head if isinstance(m, torch.nn.Linear)] == [512, 256, 136]
+    assert full.audio_lstm.num_layers == 3 and full.llf_encoder.lstm.num_layers == 3
+
+
+@pytest.mark.parametrize("cls, cfg, inputs", [(Mul2Lm, TINY_M, _mul2lm_inputs), (EAPC, TINY_E, _eapc_inputs)])
+def test_save_load_gives_identical_outputs(tmp_path, cls, cfg, inputs):
+    torch.manual_seed(1)
+    net = cls(**cfg).eval()
+    net.save_pretrained(tmp_path / "w")
+    again = cls.from_pretrained(tmp_path / "w")
+    assert json.loads((tmp_path / "w" / "config.json").read_text())["config"] == net.config
+    a, b = net(*inputs()), again(*inputs())
+    a, b = (a[0], b[0]) if isinstance(a, tuple) else (a, b)
+    assert torch.equal(a, b)
+
+
+def test_mul2lm_ablations_remove_their_input():
+    torch.manual_seed(0)
+    mfcc, text, p_id, p_emo = _mul2lm_inputs()
+    _, text2, _, p_emo2 = _mul2lm_inputs(seed=5)
+    full, no_emo, no_text = Mul2Lm(**TINY_M).eval(), Mul2Lm(**TINY_M, use_emotion=False).eval(), Mul2Lm(**TINY_M, use_text=False).eval()
+    assert not torch.allclose(full(mfcc, text, p_id, p_emo), full(mfcc, text, p_id, p_emo2))
+    assert not torch.allclose(full(mfcc, text, p_id, p_emo), full(mfcc, text2, p_id, p_emo))
+    assert no_emo.emotion_encoder is None and torch.equal(no_emo(mfcc, text, p_id, p_emo), no_emo(mfcc, text, p_id, p_emo2))
+    assert torch.equal(no_text(mfcc, text, p_id, p_emo), no_text(mfcc, text2, p_id, p_emo))
+
+
+def test_eapc_ablations_change_the_computation():
+    torch.manual_seed(0)
+    base = EAPC(**TINY_E).eval()
+    x = _eapc_inputs()
+    for switch in ({"skip": False}, {"attention": False}):
+        variant = EAPC(**TINY_E, **switch).eval()
+        variant.load_state_dict(base.state_dict())  # same weights: only the switch differs
+        assert not torch.allclose(base(*x)[0], variant(*x)[0]), switch
+    label = torch.zeros(2, 25, 8)
+    label[..., 1] = 1.0  # a user's "happy" replaces the voice's emotion
+    assert not torch.allclose(base(*x)[0], base(*x, emotion=label)[0])
+
+
+def test_fit_blendshapes_recovers_known_curves(demo_face):
+    from emohead.face import blendshapes as bs
+    from emohead.face.ibug68 import to_ibug68
+
+    fm = demo_face.face_model
+    w = np.zeros((5, 52), np.float32)
+    w[:, bs.INDEX["jawOpen"]] = np.linspace(0, 0.8, 5)
+    w[:, bs.INDEX["mouthSmileLeft"]] = w[:, bs.INDEX["mouthSmileRight"]] = 0.5
+    lm = to_ibug68(fm.canonical(demo_face.neutral, w))
+    fit = fm.fit_blendshapes(demo_face.neutral, lm)
+    assert np.abs(to_ibug68(fm.canonical(demo_face.neutral, fit)) - lm).max() < 0.02  # landmarks reproduced
+    assert np.corrcoef(fit[:, bs.INDEX["jawOpen"]], w[:, bs.INDEX["jawOpen"]])[0, 1] > 0.99
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    from emohead.data.cache import Cache, prepare
+    from emohead.data.corpus import augment
+
+    root = tmp_path_factory.mktemp("models")
+    src = root / "src"
+    src.mkdir()
+    for code in ("HAP", "SAD", "NEU", "ANG"):
+        (src / f"1001_DFA_{code}_XX.flv").symlink_to(shared_data("video", "cremad", f"1001_DFA_{code}_XX.flv"))
+    prepare(src, "cremad", root / "cache")
+    c = Cache(root / "cache")
+    augment(c, emotions=("neutral", "happy"))
+    c.write_index(test_speakers=[])
+    return root / "cache"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["eapc", "mul2lm"])
+def test_a_few_steps_on_real_clips_lower_the_loss(cache, model):
+    from torch.utils.data import DataLoader
+
+    from emohead.train.modules import EapcData, EapcModule, Mul2LmData, Mul2LmModule
+
+    torch.manual_seed(0)
+    if model == "eapc":
+        module, data = EapcModule(EAPC(**TINY_E), lr=3e-3), EapcData(cache)
+
+        def loss(b):
+            return module.loss(b)[0]
+    else:
+        module, data = Mul2LmModule(Mul2Lm(**TINY_M), lr=3e-3), Mul2LmData(cache)
+
+        def loss(b):
+            _, l_f, l_l = module.generator_loss(b)
+            return l_f + l_l
+
+    batch = next(iter(DataLoader(data, batch_size=8, shuffle=True)))
+    opt = torch.optim.Adam(module.net.parameters(), lr=3e-3)
+    before = float(loss(batch).detach())
+    for _ in range(50):
+        opt.zero_grad()
+        loss(batch).backward()
+        opt.step()
+    assert float(loss(batch).detach()) < 0.75 * before
+
+
+@pytest.mark.slow
+def test_train_command_resumes_and_exports(cache, tmp_path):
+    from emohead.cli import main
+
+    cfg = tmp_path / "tiny.json"
+    cfg.write_text(json.dumps({"model": TINY_E}))
+    args = ["train", "eapc", "--data", str(cache), "--out", str(tmp_path / "run"), "--config", str(cfg), "--batch-size", "8", "-q"]
+    assert main(args + ["--max-steps", "4"]) == 0
+    assert (tmp_path / "run" / "checkpoints" / "last.ckpt").exists()
+    assert main(args + ["--max-steps", "6"]) == 0  # resumes at step 4
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["steps"] == 6
+    trained = json.loads((tmp_path / "run" / "weights" / "config.json").read_text())["trained"]
+    assert trained["steps"] == 6 and trained["train_windows"] > 0
+
+
+@pytest.mark.slow
+def test_ddp_with_two_cpu_processes(cache, tmp_path):
+    cfg = tmp_path / "tiny.json"
+    cfg.write_text(json.dumps({"model": TINY_M}))
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "-m", "emohead", "train", "mul2lm", "--data",
+           str(cache), "--out", str(tmp_path / "ddp"), "--config", str(cfg), "--max-steps", "3", "--batch-size", "4",
+           "--accelerator", "cpu", "--devices", "2", "--strategy", "ddp", "-q"]  # fmt: skip
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "ddp" / "weights" / "model.safetensors").exists()
+    assert json.loads((tmp_path / "ddp" / "summary.json").read_text())["steps"] >= 3  # a GAN counts G and D optimiser steps
+
+
+@pytest.mark.slow
+def test_generate_with_trained_weights_follows_emotion_labels(cache, tmp_path, demo_portrait, short_audio):
+    import emohead
+    from emohead.face import blendshapes as bs
+    from emohead.train.run import train
+
+    for model, cfg in (("eapc", TINY_E), ("mul2lm", TINY_M)):
+        train(model, cache, tmp_path / model, {"model": cfg}, max_steps=5, batch_size=8, progress=False)
+        happy = emohead.generate(demo_portrait, short_audio, model=model, weights=str(tmp_path / model / "weights"), emotion="happy")
+        sad = emohead.generate(demo_portrait, short_audio, model=model, weights=str(tmp_path / model / "weights"), emotion="sad")
+        assert happy.n_frames == 75 and happy.lm68.shape == (75, 68, 3)
+        assert not np.allclose(happy.motion.blendshapes, sad.motion.blendshapes), model
+        assert (happy.motion.blendshapes >= 0).all() and (happy.motion.blendshapes <= 1).all()
+        assert bs.COUNT == happy.motion.blendshapes.shape[1]
