@@ -206,3 +206,37 @@ def test_generate_with_trained_weights_follows_emotion_labels(cache, tmp_path, d
         assert not np.allclose(happy.motion.blendshapes, sad.motion.blendshapes), model
         assert (happy.motion.blendshapes >= 0).all() and (happy.motion.blendshapes <= 1).all()
         assert bs.COUNT == happy.motion.blendshapes.shape[1]
+
+
+def test_lm2vid_unet_discriminator_and_refiner(tmp_path):
+    from emohead.render.lm2vid import ImageDiscriminator, UNet9, perceptual_loss
+
+    torch.manual_seed(0)
+    net = UNet9(base=8).eval()
+    x = torch.rand(2, 6, 64, 64) * 2 - 1
+    y = net(x)
+    assert y.shape == (2, 3, 64, 64) and y.abs().max() <= 1
+    assert len(net.down) + 1 + len(net.up) + 1 == 9  # 4 down, middle, 4 up
+    assert ImageDiscriminator(widths=(8, 8, 8, 8, 8))(torch.cat([y, x[:, :3]], 1)).shape == (2,)
+    refiner = UNet9(base=8, refine=True).eval()
+    refiner.load_state_dict(net.state_dict())
+    assert not torch.allclose(refiner(x), y)  # the refiner adds its output to the warped frame (channels 3-5)
+    net.save_pretrained(tmp_path / "w")
+    assert torch.equal(UNet9.from_pretrained(tmp_path / "w")(x), y)
+    assert perceptual_loss(y, y) == 0 and perceptual_loss(y, y.flip(-1)) > 0
+
+
+def test_sketch_draws_each_region_in_its_colour(demo_face):
+    from emohead.render.lm2vid import REGIONS, draw_sketch
+
+    sketch = draw_sketch(demo_face.lm68, 256)
+    for name in ("jaw", "eye_l", "lips_outer", "lips_inner"):
+        colour = np.array(REGIONS[name][2])
+        assert (np.abs(sketch.astype(int) - colour).sum(-1) < 30).sum() > 5, name
+
+
+def test_vgg_weights_absent_means_stand_in(monkeypatch):
+    from emohead.render.lm2vid import VGG_ENV, load_vgg19
+
+    monkeypatch.delenv(VGG_ENV, raising=False)
+    assert load_vgg19() is None and load_vgg19("/nonexistent.pth") is None
