@@ -94,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "write report.md and report.json.")  # fmt: skip
     ev.add_argument("--model", default="analytic", help="motion model (default %(default)s)")
     ev.add_argument("--renderer", default="warp", help="renderer (default %(default)s)")
+    ev.add_argument("--weights", type=Path, help="trained weights folder for the model (default: bundled)")
     ev.add_argument("--data", required=True, type=Path, help="an emohead cache (emohead prepare) or a folder of videos")
     ev.add_argument(
         "--split", default="test", choices=("train", "val", "test", "all"), help="cache split to evaluate (default %(default)s)"
@@ -209,7 +210,7 @@ def cmd_eval(args) -> None:
     except OSError as err:
         raise EmoheadError(f"cannot create the report folder {args.out.parent}: {err.strerror}; choose a writable location") from None
     check_writable(args.out.with_suffix(".md"), "report")
-    opts = EvalOptions(model=args.model, renderer=args.renderer, split=args.split, per_clip=args.per_clip, max_frames=args.max_frames,
+    opts = EvalOptions(model=args.model, renderer=args.renderer, weights=str(args.weights) if args.weights else None, split=args.split, per_clip=args.per_clip, max_frames=args.max_frames,
                        fer_weights=args.fer_weights, inception_weights=args.inception_weights, syncnet_weights=args.syncnet_weights,
                        progress=not args.quiet)  # fmt: skip
     report = run_eval(args.data, args.out, opts)

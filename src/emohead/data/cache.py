@@ -131,9 +131,10 @@ class Cache:
     def metas(self) -> list[dict]:
         return [json.loads(p.read_text()) for p in sorted(self.clips_dir.glob("*.json"))]
 
-    def load(self, clip_id: str) -> dict[str, np.ndarray]:
+    def load(self, clip_id: str, keys=None) -> dict[str, np.ndarray]:
+        """A clip's arrays; ``keys`` limits which are decompressed (the mesh is most of a clip's bytes)."""
         with np.load(self.clips_dir / f"{clip_id}.npz") as z:
-            return {k: z[k] for k in z.files}
+            return {k: z[k] for k in z.files if keys is None or k in keys}
 
     def index(self) -> list[dict]:
         """Rows of index.csv (strings converted back to numbers and booleans)."""

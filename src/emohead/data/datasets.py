@@ -51,10 +51,11 @@ class _CacheRows:
         self.rows = [r for r in self.cache.index() if (split is None or r["split"] == split) and (synthetic or not r["synthetic"])]
         self.fields = tuple(fields)
         self.reference_fields = tuple(reference_fields)  # returned as ref_NAME: the clip's first frame, not the window's
-        self._load = lru_cache(maxsize=64)(self._read)
+        self._load = lru_cache(maxsize=1024)(self._read)
 
     def _read(self, clip_id: str) -> dict[str, np.ndarray]:
-        arrays = self.cache.load(clip_id)
+        keys = set(self.fields) | set(self.reference_fields) | {"blendshapes", "phone_labels", "phone_times", "word_labels", "word_times"}
+        arrays = self.cache.load(clip_id, keys)
         n = len(arrays["blendshapes"])
         arrays["phone_ids"] = frame_phones(arrays["phone_labels"], arrays["phone_times"], n)
         if "text" in self.fields:

@@ -37,6 +37,7 @@ LOWER_IS_BETTER = {"M-LD", "F-LD", "M-LVD", "F-LVD", "LSE-D", "FID", "E-FID*", "
 class EvalOptions:
     model: str = "analytic"
     renderer: str = "warp"
+    weights: str | None = None  # a trained run's weights folder (default: the bundled ones)
     split: str = "test"
     size: int = 256
     max_frames: int = 250
@@ -117,8 +118,9 @@ def reconstruct(meta: dict, arrays: dict, opts: EvalOptions, workdir: Path) -> t
     portrait = analyze_portrait(frames[0], opts.size)
     audio = _audio_segment(meta["audio"], start / 25, n / 25, workdir / f"{meta['clip_id']}.wav")
     transcript = meta["transcript"] if meta.get("transcript_source") == "dataset" else None
-    result = emohead.generate(frames[0], audio, transcript=transcript, emotion=meta.get("emotion"), model=opts.model, size=opts.size)
-    systems = {f"{opts.model} + {opts.renderer}": _system_from_motion(portrait, _trim(result.motion, n), opts.renderer)}
+    result = emohead.generate(frames[0], audio, transcript=transcript, emotion=meta.get("emotion"), model=opts.model, size=opts.size,
+                              weights=opts.weights)  # fmt: skip
+    systems = {system_name(opts): _system_from_motion(portrait, _trim(result.motion, n), opts.renderer)}
 
     m = portrait.crop_matrix
     real_crop_lm = arrays["lm68_image"][:n].copy()
@@ -133,6 +135,12 @@ def reconstruct(meta: dict, arrays: dict, opts: EvalOptions, workdir: Path) -> t
     real = {"energy_db": arrays["energy_db"][:n], "emotion": meta.get("emotion"), "portrait": portrait, "audio": audio,
             "lm68": arrays["lm68"][:n], "blendshapes": arrays["blendshapes"][:n]}  # fmt: skip
     return systems, real
+
+
+def system_name(opts: EvalOptions) -> str:
+    """'eapc + warp', or 'eapc [run name] + warp' for weights other than the bundled ones."""
+    run = f" [{Path(opts.weights).parent.name}]" if opts.weights else ""
+    return f"{opts.model}{run} + {opts.renderer}"
 
 
 def _trim(motion, n):
@@ -288,7 +296,7 @@ def _mean(values: list[float]) -> float:
 
 
 def render_markdown(report: EvalReport, data, opts: EvalOptions) -> str:
-    lines = [f"# emohead eval: {opts.model} + {opts.renderer}", "",
+    lines = [f"# emohead eval: {system_name(opts)}", "",
              f"Data: `{data}`, split `{opts.split}`: {report.clips} clips, {report.frames} frames (up to {opts.max_frames} per clip), "
              f"{opts.size} px crops; {report.seconds:.0f} s.", ""]  # fmt: skip
     for title, cols in COLUMNS.items():
