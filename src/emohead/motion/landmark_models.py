@@ -48,8 +48,13 @@ class LandmarkMotionModel(MotionModel):
 
         portrait, fps = inputs.portrait, 25.0
         rng = np.random.default_rng(inputs.seed)
-        with torch.no_grad():  # inference only; never touch the process-wide grad mode
-            lm = self.predict(inputs)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # small recurrent nets: one thread is as fast, and immune to contention (x264, other jobs)
+        try:
+            with torch.no_grad():  # inference only; the process-wide grad mode is left alone
+                lm = self.predict(inputs)
+        finally:
+            torch.set_num_threads(threads)
         w = portrait.face_model.fit_blendshapes(portrait.neutral, lm)
         gaze = bs.indices(bs.GAZE_CHANNELS)
         w[:, gaze] = portrait.blendshapes[gaze]
