@@ -240,3 +240,22 @@ def test_vgg_weights_absent_means_stand_in(monkeypatch):
 
     monkeypatch.delenv(VGG_ENV, raising=False)
     assert load_vgg19() is None and load_vgg19("/nonexistent.pth") is None
+
+
+@pytest.mark.slow
+def test_lm2vid_trains_on_real_frames_and_renders(cache, tmp_path, demo_portrait, short_audio):
+    import emohead
+    from emohead.render import load_renderer
+    from emohead.train.run import train
+    from emohead.video.io import probe
+
+    cfg = {"model": {"base": 4, "refine": True}, "data": {"size": 64, "refine": True, "max_frames": 12}}
+    summary = train("lm2vid", cache, tmp_path / "lv", cfg, max_steps=4, batch_size=4, progress=False)
+    assert summary["train_windows"] >= 12 * 3 and summary["steps"] >= 4
+    r = emohead.generate(
+        demo_portrait, short_audio, output=tmp_path / "o.mp4", renderer="lm2vid", renderer_weights=str(tmp_path / "lv" / "weights")
+    )
+    assert probe(tmp_path / "o.mp4")["size"] == (256, 256)
+    renderer = load_renderer("lm2vid", r.portrait, str(tmp_path / "lv" / "weights"))
+    frame = renderer.render(r.motion.mesh(0, 1)[0])
+    assert frame.shape == (256, 256, 3) and frame.dtype == np.uint8

@@ -38,6 +38,7 @@ class GenerateOptions:
     model: str = "analytic"
     weights: str | None = None  # a trained model's folder (config.json + model.safetensors); None: bundled
     renderer: str = "warp"
+    renderer_weights: str | None = None  # a trained lm2vid folder; None: bundled
     seed: int = 0
     head_motion: float = 1.0
     blinks: bool = True
@@ -211,7 +212,7 @@ def _render_video(face: Portrait, motion: Motion, path: Path, audio, duration: f
     from emohead.render.paste import Compositor
     from emohead.video.io import VideoWriter
 
-    renderer = load_renderer(opts.renderer, face)
+    renderer = load_renderer(opts.renderer, face, opts.renderer_weights)
     comp = Compositor(face.image, face.crop_matrix, face.size) if opts.full_frame else None
     h, w = comp.size if comp else (face.size, face.size)
     with atomic_path(path) as tmp:

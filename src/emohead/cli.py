@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--model", default=_DEFAULTS.model, help="motion model: analytic, eapc or mul2lm (default %(default)s)")
     g.add_argument("--renderer", default=_DEFAULTS.renderer, help="renderer (default %(default)s)")
     g.add_argument("--weights", type=Path, help="trained weights folder for --model eapc/mul2lm (default: the bundled ones)")
+    g.add_argument("--renderer-weights", type=Path, help="trained weights folder for --renderer lm2vid (default: bundled)")
     g.add_argument("--export-motion", type=Path, help="write motion tracks: .npz (lm68, mesh, blendshapes, pose, fps) or .json")
     g.add_argument("--blendshapes-csv", type=Path, help="write the 52 blendshape curves + head rotation as a Live Link Face CSV")
     g.add_argument("--max-minutes", type=float, default=_DEFAULTS.max_minutes, help="refuse audio longer than this (default %(default)s)")
@@ -95,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--model", default="analytic", help="motion model (default %(default)s)")
     ev.add_argument("--renderer", default="warp", help="renderer (default %(default)s)")
     ev.add_argument("--weights", type=Path, help="trained weights folder for the model (default: bundled)")
+    ev.add_argument("--renderer-weights", type=Path, help="trained weights folder for the renderer (default: bundled)")
     ev.add_argument("--data", required=True, type=Path, help="an emohead cache (emohead prepare) or a folder of videos")
     ev.add_argument(
         "--split", default="test", choices=("train", "val", "test", "all"), help="cache split to evaluate (default %(default)s)"
@@ -109,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     tr = sub.add_parser("train", help="train a motion model on a feature cache (Lightning; DDP under torchrun)",
                         description="Train on an emohead cache; resumes from OUT/checkpoints/last.ckpt; exports OUT/weights.")  # fmt: skip
-    tr.add_argument("model", choices=("eapc", "mul2lm"))
+    tr.add_argument("model", choices=("eapc", "mul2lm", "lm2vid"))
     tr.add_argument("--data", required=True, type=Path, help="feature cache (emohead prepare / scripts/build_corpus.py)")
     tr.add_argument("--out", required=True, type=Path, help="run folder: logs, checkpoints, weights")
     tr.add_argument("--config", type=Path, help='JSON with "model", "train" and "data" sections (constructor arguments)')
@@ -164,6 +166,7 @@ def cmd_generate(args) -> None:
         blendshapes_csv=args.blendshapes_csv, face_index=args.face_index, model=args.model,
         renderer=args.renderer,
         weights=args.weights,
+        renderer_weights=str(args.renderer_weights) if args.renderer_weights else None,
         asr=args.asr,
         max_minutes=args.max_minutes, **_options(args),
     )  # fmt: skip
@@ -210,7 +213,8 @@ def cmd_eval(args) -> None:
     except OSError as err:
         raise EmoheadError(f"cannot create the report folder {args.out.parent}: {err.strerror}; choose a writable location") from None
     check_writable(args.out.with_suffix(".md"), "report")
-    opts = EvalOptions(model=args.model, renderer=args.renderer, weights=str(args.weights) if args.weights else None, split=args.split, per_clip=args.per_clip, max_frames=args.max_frames,
+    opts = EvalOptions(model=args.model, renderer=args.renderer, weights=str(args.weights) if args.weights else None,
+                       renderer_weights=str(args.renderer_weights) if args.renderer_weights else None, split=args.split, per_clip=args.per_clip, max_frames=args.max_frames,
                        fer_weights=args.fer_weights, inception_weights=args.inception_weights, syncnet_weights=args.syncnet_weights,
                        progress=not args.quiet)  # fmt: skip
     report = run_eval(args.data, args.out, opts)

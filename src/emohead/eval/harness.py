@@ -38,6 +38,7 @@ class EvalOptions:
     model: str = "analytic"
     renderer: str = "warp"
     weights: str | None = None  # a trained run's weights folder (default: the bundled ones)
+    renderer_weights: str | None = None
     split: str = "test"
     size: int = 256
     max_frames: int = 250
@@ -81,17 +82,13 @@ def _audio_segment(src: str, start: float, seconds: float, dst: Path) -> Path:
     return dst
 
 
-def _render(portrait, motion, renderer_name: str) -> list:
+def _system_from_motion(portrait, motion, renderer_name: str, renderer_weights=None) -> SystemOutput:
+    from emohead.face.ibug68 import to_ibug68
     from emohead.render import load_renderer
 
-    return list(load_renderer(renderer_name, portrait).frames(motion))
-
-
-def _system_from_motion(portrait, motion, renderer_name: str) -> SystemOutput:
-    from emohead.face.ibug68 import to_ibug68
-
     canon = to_ibug68(motion.face_model.canonical(motion.neutral, motion.blendshapes))
-    return SystemOutput(_render(portrait, motion, renderer_name), canon, motion.lm68(), motion.blendshapes)
+    frames = list(load_renderer(renderer_name, portrait, renderer_weights).frames(motion))
+    return SystemOutput(frames, canon, motion.lm68(), motion.blendshapes)
 
 
 def reconstruct(meta: dict, arrays: dict, opts: EvalOptions, workdir: Path) -> tuple[dict[str, SystemOutput], dict]:
@@ -120,7 +117,7 @@ def reconstruct(meta: dict, arrays: dict, opts: EvalOptions, workdir: Path) -> t
     transcript = meta["transcript"] if meta.get("transcript_source") == "dataset" else None
     result = emohead.generate(frames[0], audio, transcript=transcript, emotion=meta.get("emotion"), model=opts.model, size=opts.size,
                               weights=opts.weights)  # fmt: skip
-    systems = {system_name(opts): _system_from_motion(portrait, _trim(result.motion, n), opts.renderer)}
+    systems = {system_name(opts): _system_from_motion(portrait, _trim(result.motion, n), opts.renderer, opts.renderer_weights)}
 
     m = portrait.crop_matrix
     real_crop_lm = arrays["lm68_image"][:n].copy()
@@ -140,7 +137,8 @@ def reconstruct(meta: dict, arrays: dict, opts: EvalOptions, workdir: Path) -> t
 def system_name(opts: EvalOptions) -> str:
     """'eapc + warp', or 'eapc [run name] + warp' for weights other than the bundled ones."""
     run = f" [{Path(opts.weights).parent.name}]" if opts.weights else ""
-    return f"{opts.model}{run} + {opts.renderer}"
+    renderer_run = f" [{Path(opts.renderer_weights).parent.name}]" if opts.renderer_weights else ""
+    return f"{opts.model}{run} + {opts.renderer}{renderer_run}"
 
 
 def _trim(motion, n):

@@ -12,7 +12,15 @@ def _warp():
     return WarpRenderer
 
 
-RENDERERS = {"warp": _warp}
+def _lm2vid():
+    try:
+        from emohead.render.lm2vid import Lm2VidRenderer
+    except ImportError:
+        raise EmoheadError("the lm2vid renderer needs PyTorch: pip install 'emohead[train]'") from None
+    return Lm2VidRenderer
+
+
+RENDERERS = {"warp": _warp, "lm2vid": _lm2vid}
 
 
 def renderer_class(name: str) -> type:
@@ -22,9 +30,11 @@ def renderer_class(name: str) -> type:
     return RENDERERS[name]()
 
 
-def load_renderer(name: str, portrait: Portrait):
-    """A renderer by registry name, bound to one portrait: ``load_renderer("warp", portrait).frames(motion)``."""
-    return renderer_class(name)(portrait)
+def load_renderer(name: str, portrait: Portrait, weights=None):
+    """A renderer by registry name, bound to one portrait: ``load_renderer("warp", portrait).frames(motion)``.
+    ``weights``: a trained renderer's folder (lm2vid); None uses the bundled weights."""
+    cls = renderer_class(name)
+    return cls(portrait, weights=weights) if weights is not None else cls(portrait)
 
 
 __all__ = ["RENDERERS", "load_renderer", "renderer_class"]

@@ -153,3 +153,54 @@ def perceptual_loss(pred: torch.Tensor, target: torch.Tensor, vgg: VGG19Features
             loss = loss + F.l1_loss(torch.diff(p, dim=dim), torch.diff(t, dim=dim))
         p, t = F.avg_pool2d(p, 2), F.avg_pool2d(t, 2)
     return loss
+
+
+class Lm2VidRenderer:
+    """Renderer over trained lm2vid weights. Refiner weights correct the warp renderer's frame (their
+    residual, computed at the training size, is upsampled onto the full-size warp); full Lm2Vid weights
+    draw the frame from the sketch and the portrait."""
+
+    name = "lm2vid"
+
+    def __init__(self, portrait, weights: str | Path | None = None):
+        import json
+
+        import cv2
+
+        from emohead.assets import ASSETS_DIR
+        from emohead.render.warp import WarpRenderer
+
+        folder = Path(weights) if weights else ASSETS_DIR / "weights" / "lm2vid"
+        self.net = UNet9.from_pretrained(folder)
+        trained = json.loads((folder / "config.json").read_text()).get("trained", {})
+        self.size = int(trained.get("config", {}).get("data", {}).get("size", 128))
+        self.portrait, self.warp = portrait, WarpRenderer(portrait)
+        self.small_portrait = cv2.resize(portrait.crop, (self.size, self.size), interpolation=cv2.INTER_AREA)
+
+    def render(self, mesh: np.ndarray) -> np.ndarray:
+        import cv2
+
+        from emohead.face.ibug68 import to_ibug68
+
+        full = self.warp.render(mesh)
+        s, scale = self.size, self.size / self.portrait.size
+        sketch = draw_sketch(to_ibug68(mesh)[:, :2] * scale, s)
+        base = cv2.resize(full, (s, s), interpolation=cv2.INTER_AREA) if self.net.refine else self.small_portrait
+        x = torch.from_numpy(np.concatenate([sketch, base], 2).transpose(2, 0, 1)[None].astype(np.float32) / 127.5 - 1)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            with torch.no_grad():
+                out = (self.net(x)[0].numpy().transpose(1, 2, 0) + 1) * 127.5
+        finally:
+            torch.set_num_threads(threads)
+        size = (self.portrait.size, self.portrait.size)
+        if self.net.refine:
+            residual = cv2.resize(out - base.astype(np.float32), size, interpolation=cv2.INTER_LINEAR)
+            return np.clip(full.astype(np.float32) + residual, 0, 255).astype(np.uint8)
+        return np.clip(cv2.resize(out, size, interpolation=cv2.INTER_CUBIC), 0, 255).astype(np.uint8)
+
+    def frames(self, motion, chunk: int = 250):
+        for i in range(0, len(motion), chunk):
+            for mesh in motion.mesh(i, i + chunk):
+                yield self.render(mesh)

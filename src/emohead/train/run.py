@@ -16,7 +16,7 @@ from pathlib import Path
 
 from emohead.errors import EmoheadError
 
-TRAINABLE = ("eapc", "mul2lm")
+TRAINABLE = ("eapc", "mul2lm", "lm2vid")
 
 
 def _parts(model: str):
@@ -24,6 +24,11 @@ def _parts(model: str):
     from emohead.motion.mul2lm import Mul2Lm
     from emohead.train.modules import EapcData, EapcModule, Mul2LmData, Mul2LmModule
 
+    if model == "lm2vid":
+        from emohead.render.lm2vid import UNet9
+        from emohead.train.lm2vid import Lm2VidData, Lm2VidModule
+
+        return UNet9, Lm2VidModule, Lm2VidData
     return {"eapc": (EAPC, EapcModule, EapcData), "mul2lm": (Mul2Lm, Mul2LmModule, Mul2LmData)}[model]
 
 
