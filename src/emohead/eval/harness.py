@@ -128,7 +128,7 @@ def reconstruct(meta: dict, arrays: dict, opts: EvalOptions, workdir: Path) -> t
                                               np.repeat(portrait.lm68[None], n, 0), np.repeat(arrays["blendshapes"][:1], n, 0))  # fmt: skip
     feats, _, _ = analyze_audio(audio, None, [], asr="phones")
     energy_motion = AnalyticMotionModel().generate(MotionInputs(portrait, feats, None, EmotionCondition()))
-    systems["audio-energy mouth"] = _system_from_motion(portrait, _trim(energy_motion, n), opts.renderer)
+    systems["audio-energy mouth"] = _system_from_motion(portrait, _trim(energy_motion, n), opts.renderer, opts.renderer_weights)
     real = {"energy_db": arrays["energy_db"][:n], "emotion": meta.get("emotion"), "portrait": portrait, "audio": audio,
             "lm68": arrays["lm68"][:n], "blendshapes": arrays["blendshapes"][:n]}  # fmt: skip
     return systems, real
