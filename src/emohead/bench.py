@@ -16,6 +16,13 @@ import time
 from pathlib import Path
 
 
+def _render_fps(renderer, meshes) -> float:
+    t = time.perf_counter()
+    for m in meshes:
+        renderer.render(m)
+    return len(meshes) / (time.perf_counter() - t)
+
+
 def bench_models(portrait, speech, train_steps: int = 10, batch_size: int = 16) -> dict:
     """Motion-model inference speed (frames/s, motion only) and training speed (steps/s, batches of the bundled
     configs' shapes with random values: compute-bound, so the values do not matter)."""
@@ -104,17 +111,21 @@ def run_bench(seconds: float = 10.0, sizes=(256, 512), json_path: Path | None = 
             res = emohead.generate(portrait, audio, output=Path(tmp) / f"out{size}.mp4", size=size, asr=asr)
             renderer = WarpRenderer(res.portrait)
             meshes = res.motion.mesh()
-            t = time.perf_counter()
-            for m in meshes:
-                renderer.render(m)
-            render_fps = len(meshes) / (time.perf_counter() - t)
+            render_fps = _render_fps(renderer, meshes)
             total = sum(res.timings.values())
             row = {"stages_s": {k: round(v, 3) for k, v in res.timings.items()}, "total_s": round(total, 3),
                    "realtime_factor": round(total / res.duration, 3), "warp_render_fps": round(render_fps, 1), "frames": res.n_frames}  # fmt: skip
+            try:
+                from emohead.render import load_renderer
+
+                row["lm2vid_render_fps"] = round(_render_fps(load_renderer("lm2vid", res.portrait), meshes[:50]), 1)
+            except Exception as err:  # noqa: BLE001 - no torch in a base install: reported, not fatal
+                row["lm2vid_render_fps"] = f"not available: {str(err).splitlines()[0]}"
             report["sizes"][size] = row
             stages = "  ".join(f"{k} {v:.2f}s" for k, v in res.timings.items())
             print(f"{size}px  {stages}  | total {total:.2f}s  real-time factor {row['realtime_factor']:.2f} "
-                  f"({1 / row['realtime_factor']:.1f}x faster than real time)  | warp renderer {render_fps:.0f} fps")  # fmt: skip
+                  f"({1 / row['realtime_factor']:.1f}x faster than real time)  | warp renderer {render_fps:.0f} fps, "
+                  f"lm2vid refiner {row['lm2vid_render_fps']} fps")  # fmt: skip
     report["models"] = bench_models(portrait, speech)
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(f"peak memory {report['peak_rss_mb']:.0f} MB")
