@@ -24,6 +24,7 @@ from emohead.audio.features import AudioFeatures
 from emohead.audio.io import stream_audio
 from emohead.data.corpus import HELD_OUT_REAL
 from emohead.data.transcripts import grid_sentence
+from emohead.eval.avsync import av_offset
 from emohead.face.analyze import track_video
 from emohead.face.ibug68 import mouth_opening, to_ibug68
 from emohead.text.asr import resolve_asr
@@ -48,16 +49,6 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(a[:n], b[:n])[0, 1])
 
 
-def best_offset(real: np.ndarray, gen: np.ndarray, max_lag: int = 5) -> tuple[float, int]:
-    """Highest correlation over shifts of +-max_lag frames; a positive offset means the real video lags."""
-    n = min(len(real), len(gen))
-    scores = {
-        lag: pearson(real[max(0, lag) : n + min(0, lag)], gen[max(0, -lag) : n - max(0, lag)]) for lag in range(-max_lag, max_lag + 1)
-    }
-    lag = max(scores, key=scores.get)
-    return scores[lag], lag
-
-
 def evaluate(path: Path) -> dict:
     audio, transcript = clip_inputs(path)
     first = next(read_frames(path))
@@ -67,7 +58,8 @@ def evaluate(path: Path) -> dict:
     gen = mouth_opening(res.lm68)
     energy = AudioFeatures.from_chunks(list(stream_audio(audio))).energy_db
     ok = found[: min(len(found), len(gen))]
-    best, lag = best_offset(np.where(found, real, np.nanmean(real))[: len(ok)], gen[: len(ok)])
+    # the real curve plays the "video", the generated one the reference: a positive offset means the real video lags
+    lag, best = av_offset(np.where(found, real, np.nanmean(real))[: len(ok)], gen[: len(ok)], max_offset=5)
     name = f"{path.parent.name}/{path.name}"
     return {
         "clip": name,

@@ -72,15 +72,10 @@ def _train_speed(name: str, steps: int, batch_size: int) -> float:
                  "p_id": torch.randn(batch_size, 204), "p_emo": torch.randn(batch_size, t, 204)}  # fmt: skip
 
         def step(opt):  # one generator and one discriminator update, as in training
-            from emohead.nn.losses import gan_d_loss, gan_g_loss
-
             opt.zero_grad()
-            q, l_f, l_l = module.generator_loss(batch)
-            (0.1 * l_f + 0.1 * l_l + 0.01 * gan_g_loss(module.d_real(q)) + 0.01 * gan_g_loss(module.d_temporal(q))).backward()
-            (
-                gan_d_loss(module.d_real(batch["lm"]), module.d_real(q.detach()))
-                + gan_d_loss(module.d_temporal(batch["lm"]), module.d_temporal(q.detach()))
-            ).backward()
+            q, g, _, _ = module.g_loss(batch)
+            g.backward()
+            module.d_loss(batch, q).backward()
             opt.step()
 
     opt = torch.optim.Adam(module.parameters(), lr=1e-4)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from emohead.data.cache import Cache
-from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
+from emohead.emotion.prototypes import EXPRESSIVE, INTENSITY_LEVELS, load_prototypes
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.face import blendshapes as bs
 from emohead.face.geometry import apply_pose
@@ -30,7 +30,6 @@ HELD_OUT_REAL = {  # path under shared/data/video -> the speaker id the corpus g
     "grid/swiz3n.mpg": "grid-swiz3n",
     "other/hdtf_klobuchar_silent.mp4": "klobuchar",
 }
-LEVELS = {1: 0.35, 2: 0.7, 3: 1.0}  # MEAD-style intensity levels -> prototype weight
 
 
 def synthesize(arrays: dict[str, np.ndarray], emotion: str, weight: float, face_model: FaceModel) -> dict[str, np.ndarray]:
@@ -50,7 +49,7 @@ def synthesize(arrays: dict[str, np.ndarray], emotion: str, weight: float, face_
     return out
 
 
-def augment(cache: Cache, emotions=EMOTIONS, levels=LEVELS, skip_speakers=(), progress: bool = False) -> int:
+def augment(cache: Cache, emotions=EMOTIONS, levels=INTENSITY_LEVELS, skip_speakers=(), progress: bool = False) -> int:
     """Add synthetic rows for every real clip of the cache whose speaker is not in ``skip_speakers``.
     Resumable like ``prepare``: existing synthetic clips are kept. Returns the number written."""
     from tqdm import tqdm

@@ -40,6 +40,15 @@ FACS_PROTOTYPES: dict[str, dict[str, float]] = {
     "contempt": {"mouthSmileLeft": 0.65, "mouthDimpleLeft": 0.6, "eyeSquintLeft": 0.15},
 }  # fmt: skip
 
+# Dataset intensity levels (MEAD 1-3; CREMA-D LO/MD/HI; RAVDESS normal/strong) -> prototype weight.
+INTENSITY_LEVELS = {1: 0.35, 2: 0.7, 3: 1.0}
+
+
+def level_weight(level: int | None) -> float:
+    """Prototype weight for a dataset intensity level; a label without a level (CREMA-D "XX") counts as 0.7."""
+    return INTENSITY_LEVELS.get(level, 0.7)
+
+
 # Channels a reference portrait may pass on as its expression (speech, blinks and gaze stay ours).
 EXPRESSIVE = tuple(
     n for n in bs.NAMES

@@ -17,17 +17,14 @@ from emohead.face.ibug68 import to_ibug68
 from emohead.motion.analytic import blink_track, head_motion
 from emohead.motion.base import Motion, MotionInputs, MotionModel
 
-EMOTION_WEIGHT_UNSPECIFIED = 0.7  # prototype weight for a label without a level (CREMA-D "XX")
-LEVEL_WEIGHTS = {0: EMOTION_WEIGHT_UNSPECIFIED, 1: 0.35, 2: 0.7, 3: 1.0}
 
-
-def emotional_landmarks(face_model, neutral: np.ndarray, emotion_weights: np.ndarray) -> np.ndarray:
-    """The identity's face at rest showing emotions: (T, 68, 3) canonical. emotion_weights: (T, 8)."""
+def emotional_landmarks(face_model, neutral: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """The identity's face at rest (the relaxed baseline) plus a blendshape offset: (T, 68, 3) canonical.
+    offset: (T, 52), from emotion weights (``weights @ prototypes.matrix``) or a reference portrait."""
     protos = load_prototypes()
-    w = np.zeros((len(emotion_weights), bs.COUNT), np.float32)
+    w = np.zeros((len(offset), bs.COUNT), np.float32)
     w[:, bs.indices(EXPRESSIVE)] = protos.baseline[bs.indices(EXPRESSIVE)]
-    w += emotion_weights @ protos.matrix
-    return to_ibug68(face_model.canonical(neutral, np.clip(w, 0, 1)))
+    return to_ibug68(face_model.canonical(neutral, np.clip(w + offset, 0, 1)))
 
 
 class LandmarkMotionModel(MotionModel):
@@ -44,17 +41,13 @@ class LandmarkMotionModel(MotionModel):
         raise NotImplementedError
 
     def generate(self, inputs: MotionInputs) -> Motion:
-        import torch
+
+        from emohead.nn.base import quiet_inference
 
         portrait, fps = inputs.portrait, 25.0
         rng = np.random.default_rng(inputs.seed)
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)  # small recurrent nets: one thread is as fast, and immune to contention (x264, other jobs)
-        try:
-            with torch.no_grad():  # inference only; the process-wide grad mode is left alone
-                lm = self.predict(inputs)
-        finally:
-            torch.set_num_threads(threads)
+        with quiet_inference():
+            lm = self.predict(inputs)
         w = portrait.face_model.fit_blendshapes(portrait.neutral, lm)
         gaze = bs.indices(bs.GAZE_CHANNELS)
         w[:, gaze] = portrait.blendshapes[gaze]
@@ -65,11 +58,6 @@ class LandmarkMotionModel(MotionModel):
         pose = head_motion(portrait.pose, inputs.audio.energy_db, inputs.emotion.weights, fps, rng)
         pose[:, :3] = portrait.pose[:3] + self.head_motion_scale * (pose[:, :3] - portrait.pose[:3])
         return Motion(blendshapes=w, pose=pose, neutral=portrait.neutral, face_model=portrait.face_model, fps=fps)
-
-    @staticmethod
-    def emotion_weights(inputs: MotionInputs) -> np.ndarray | None:
-        """(T, 8) requested emotion per frame, or None when the portrait keeps its own expression."""
-        return inputs.emotion.weights
 
 
 class Mul2LmMotionModel(LandmarkMotionModel):
@@ -92,10 +80,9 @@ class Mul2LmMotionModel(LandmarkMotionModel):
         p, n = inputs.portrait, inputs.n_frames
         p_id = to_ibug68(p.canonical)
         if inputs.emotion.reference is not None:
-            w = np.clip(load_prototypes().baseline + inputs.emotion.reference, 0, 1)[None].repeat(n, 0)
-            p_emo = to_ibug68(p.face_model.canonical(p.neutral, w))
+            p_emo = emotional_landmarks(p.face_model, p.neutral, np.repeat(inputs.emotion.reference[None], n, 0))
         elif inputs.emotion.weights is not None:
-            p_emo = emotional_landmarks(p.face_model, p.neutral, inputs.emotion.weights)
+            p_emo = emotional_landmarks(p.face_model, p.neutral, inputs.emotion.weights @ load_prototypes().matrix)
         else:
             p_emo = np.repeat(p_id[None], n, 0)
         mfcc = torch.from_numpy(inputs.audio.mfcc[None])

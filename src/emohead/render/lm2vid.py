@@ -22,7 +22,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from emohead.nn.base import ConfigModule
+from emohead.nn.base import ConfigModule, quiet_inference
+from emohead.render.base import MeshRenderer
 
 REGIONS = {  # iBUG-68 index ranges, closed or open polylines, colour (RGB)
     "jaw": (range(0, 17), False, (255, 255, 255)), "brow_r": (range(17, 22), False, (255, 160, 0)),
@@ -155,7 +156,7 @@ def perceptual_loss(pred: torch.Tensor, target: torch.Tensor, vgg: VGG19Features
     return loss
 
 
-class Lm2VidRenderer:
+class Lm2VidRenderer(MeshRenderer):
     """Renderer over trained lm2vid weights. Refiner weights correct the warp renderer's frame (their
     residual, computed at the training size, is upsampled onto the full-size warp); full Lm2Vid weights
     draw the frame from the sketch and the portrait."""
@@ -187,20 +188,10 @@ class Lm2VidRenderer:
         sketch = draw_sketch(to_ibug68(mesh)[:, :2] * scale, s)
         base = cv2.resize(full, (s, s), interpolation=cv2.INTER_AREA) if self.net.refine else self.small_portrait
         x = torch.from_numpy(np.concatenate([sketch, base], 2).transpose(2, 0, 1)[None].astype(np.float32) / 127.5 - 1)
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            with torch.no_grad():
-                out = (self.net(x)[0].numpy().transpose(1, 2, 0) + 1) * 127.5
-        finally:
-            torch.set_num_threads(threads)
+        with quiet_inference():
+            out = (self.net(x)[0].numpy().transpose(1, 2, 0) + 1) * 127.5
         size = (self.portrait.size, self.portrait.size)
         if self.net.refine:
             residual = cv2.resize(out - base.astype(np.float32), size, interpolation=cv2.INTER_LINEAR)
             return np.clip(full.astype(np.float32) + residual, 0, 255).astype(np.uint8)
         return np.clip(cv2.resize(out, size, interpolation=cv2.INTER_CUBIC), 0, 255).astype(np.uint8)
-
-    def frames(self, motion, chunk: int = 250):
-        for i in range(0, len(motion), chunk):
-            for mesh in motion.mesh(i, i + chunk):
-                yield self.render(mesh)

@@ -8,12 +8,12 @@ inverse affine, ``cv2.remap`` the portrait, then paint the mouth interior where 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import lru_cache
 
 import numpy as np
 
 from emohead.face.analyze import Portrait
+from emohead.render.base import MeshRenderer
 from emohead.render.mouth import LOWER_INNER, UPPER_INNER, draw_mouth
 
 EYE_STRIPS = (
@@ -69,7 +69,7 @@ def ring_triangles(points: np.ndarray, anchors_start: int) -> np.ndarray:
     return tri[np.array(keep)]
 
 
-class WarpRenderer:
+class WarpRenderer(MeshRenderer):
     """Render frames of one portrait from posed meshes (crop pixels)."""
 
     name = "warp"
@@ -117,9 +117,3 @@ class WarpRenderer:
         frame = cv2.remap(self.portrait.crop, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         draw_mouth(frame, mesh)
         return frame
-
-    def frames(self, motion, chunk: int = 250) -> Iterator[np.ndarray]:
-        """Yield rendered frames for a whole Motion, meshes computed a chunk at a time."""
-        for i in range(0, len(motion), chunk):
-            for mesh in motion.mesh(i, i + chunk):
-                yield self.render(mesh)

@@ -9,8 +9,9 @@ import torch
 from torch.utils.data import Dataset
 
 from emohead.data.datasets import WindowDataset
+from emohead.emotion.prototypes import level_weight, load_prototypes
 from emohead.face.model import FaceModel
-from emohead.motion.landmark_models import LEVEL_WEIGHTS, emotional_landmarks
+from emohead.motion.landmark_models import emotional_landmarks
 from emohead.nn.discriminators import RealismDiscriminator, TemporalDiscriminator
 from emohead.nn.losses import gan_d_loss, gan_g_loss, landmark_sq_error, laplacian_lip_loss, pairwise_structure_loss
 
@@ -82,8 +83,8 @@ class Mul2LmData(Dataset):
         if it["emotion"] >= 0:
             neutral = self.face_model.identity_neutral(it["ref_mesh"], it["ref_blendshapes"])
             weights = np.zeros((1, 8), np.float32)
-            weights[0, it["emotion"]] = LEVEL_WEIGHTS.get(int(it["intensity"]), LEVEL_WEIGHTS[0])
-            p_emo = emotional_landmarks(self.face_model, neutral, weights)[0].reshape(-1)
+            weights[0, it["emotion"]] = level_weight(int(it["intensity"]))
+            p_emo = emotional_landmarks(self.face_model, neutral, weights @ load_prototypes().matrix)[0].reshape(-1)
         else:
             p_emo = p_id
         t = len(it["lm68"])
@@ -109,20 +110,28 @@ class Mul2LmModule(L.LightningModule):
         l_l = laplacian_lip_loss(q.reshape(b, t, 68, 3), batch["lm"].reshape(b, t, 68, 3))
         return q, l_f, l_l
 
-    def training_step(self, batch, _):
-        opt_g, opt_d = self.optimizers()
+    def g_loss(self, batch):
+        """(Q, total generator loss, L_F, L_L): the paper's weighted sum with both adversarial terms."""
         w_f, w_l, w_dr, w_df = self.w
         q, l_f, l_l = self.generator_loss(batch)
         g = w_f * l_f + w_l * l_l + w_dr * gan_g_loss(self.d_real(q)) + w_df * gan_g_loss(self.d_temporal(q))
+        return q, g, l_f, l_l
+
+    def d_loss(self, batch, q):
+        fake, real = q.detach(), batch["lm"]
+        return gan_d_loss(self.d_real(real), self.d_real(fake)) + gan_d_loss(self.d_temporal(real), self.d_temporal(fake))
+
+    def training_step(self, batch, _):
+        opt_g, opt_d = self.optimizers()
+        q, g, l_f, l_l = self.g_loss(batch)
         opt_g.zero_grad()
         self.manual_backward(g)
         opt_g.step()
-        fake, real = q.detach(), batch["lm"]
-        d = gan_d_loss(self.d_real(real), self.d_real(fake)) + gan_d_loss(self.d_temporal(real), self.d_temporal(fake))
+        d = self.d_loss(batch, q)
         opt_d.zero_grad()
         self.manual_backward(d)
         opt_d.step()
-        self.log_dict({"train/g": g, "train/L_F": l_f, "train/L_L": l_l, "train/d": d}, prog_bar=True, batch_size=len(real))
+        self.log_dict({"train/g": g, "train/L_F": l_f, "train/L_L": l_l, "train/d": d}, prog_bar=True, batch_size=len(q))
 
     def validation_step(self, batch, _):
         _, l_f, l_l = self.generator_loss(batch)
