@@ -236,3 +236,12 @@ def test_unknown_model_or_renderer(capsys, out_dir, demo_portrait, short_audio, 
     assert_fails(
         capsys, out_dir, fragment, "generate", "--portrait", demo_portrait, "--audio", short_audio, flag, value, "-o", out_dir / "o.mp4"
     )
+
+
+@pytest.mark.parametrize(
+    "model, vgg, fragment",
+    [("lm2vid", "missing.pth", "VGG-19 weights not found"), ("eapc", "missing.pth", "for lm2vid only")],
+)
+def test_train_vgg_weights_checked_before_any_work(capsys, out_dir, tmp_path, model, vgg, fragment):
+    run = out_dir / "run"
+    assert_fails(capsys, out_dir, fragment, "train", model, "--data", tmp_path, "--out", run, "--vgg-weights", tmp_path / vgg)

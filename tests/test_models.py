@@ -163,6 +163,35 @@ def test_a_few_steps_on_real_clips_lower_the_loss(cache, model):
 
 
 @pytest.mark.slow
+def test_discriminators_tell_a_fitted_generator_from_real_clips(cache):
+    """The adversarial terms only shape the generator if D_R and D_F can learn at the paper's rate (1e-4)
+    once the generator is close to the data (fed absolute canonical landmarks, they stayed at chance)."""
+    from torch.utils.data import DataLoader
+
+    from emohead.train.modules import Mul2LmData, Mul2LmModule
+
+    torch.manual_seed(0)
+    module = Mul2LmModule(Mul2Lm(**TINY_M))
+    batch = next(iter(DataLoader(Mul2LmData(cache), batch_size=8, shuffle=True)))
+    opt_g = torch.optim.Adam(module.net.parameters(), lr=3e-3)
+    for _ in range(60):  # fit the generator to the batch first
+        opt_g.zero_grad()
+        sum(module.generator_loss(batch)[1:]).backward()
+        opt_g.step()
+    with torch.no_grad():
+        q = module.generator_loss(batch)[0]
+    opt_d = torch.optim.Adam(list(module.d_real.parameters()) + list(module.d_temporal.parameters()), lr=1e-4)
+    before = float(module.d_loss(batch, q))
+    for _ in range(150):
+        opt_d.zero_grad()
+        module.d_loss(batch, q).backward()
+        opt_d.step()
+    assert before > 2.6  # 4 ln 2 = 2.77: chance
+    assert float(module.d_loss(batch, q)) < 0.5 * before
+    assert float(module.d_accuracy(batch, q)) > 0.9
+
+
+@pytest.mark.slow
 def test_train_command_resumes_and_exports(cache, tmp_path):
     from emohead.cli import main
 
@@ -235,11 +264,36 @@ def test_sketch_draws_each_region_in_its_colour(demo_face):
         assert (np.abs(sketch.astype(int) - colour).sum(-1) < 30).sum() > 5, name
 
 
-def test_vgg_weights_absent_means_stand_in(monkeypatch):
+def test_vgg_weights_absent_means_stand_in_and_a_wrong_file_is_an_error(monkeypatch, tmp_path):
+    from emohead.errors import EmoheadError
     from emohead.render.lm2vid import VGG_ENV, load_vgg19
 
     monkeypatch.delenv(VGG_ENV, raising=False)
-    assert load_vgg19() is None and load_vgg19("/nonexistent.pth") is None
+    assert load_vgg19() is None
+    with pytest.raises(EmoheadError, match="not found"):
+        load_vgg19(tmp_path / "missing.pth")
+    torch.save({"conv1.weight": torch.zeros(1)}, tmp_path / "resnet.pth")
+    with pytest.raises(EmoheadError, match="not a VGG-19"):
+        load_vgg19(tmp_path / "resnet.pth")
+    monkeypatch.setenv(VGG_ENV, str(tmp_path / "missing.pth"))
+    with pytest.raises(EmoheadError, match="not found"):
+        load_vgg19()
+
+
+def test_vgg_weights_in_torchvision_layout_drive_the_perceptual_loss(tmp_path):
+    from emohead.render.lm2vid import VGG19Features, load_vgg19, perceptual_loss
+
+    torch.manual_seed(0)
+    reference = VGG19Features()
+    state = {f"features.{k}": v for k, v in reference.features.state_dict().items()}
+    state["classifier.0.weight"] = torch.zeros(2, 2)  # torchvision files also hold the classifier
+    torch.save(state, tmp_path / "vgg19.pth")
+    vgg = load_vgg19(tmp_path / "vgg19.pth")
+    assert all(torch.equal(a, b) for a, b in zip(vgg.features.state_dict().values(), reference.features.state_dict().values()))
+    x = torch.rand(1, 3, 32, 32) * 2 - 1
+    assert [t.shape[1] for t in vgg(x)] == [64, 128, 256, 512, 512]  # relu1_1 .. relu5_1
+    assert perceptual_loss(x, x, vgg) == 0
+    assert perceptual_loss(x, x.flip(-1), vgg) != perceptual_loss(x, x.flip(-1))  # the features, not the stand-in
 
 
 @pytest.mark.slow

@@ -69,7 +69,7 @@ def _train_speed(name: str, steps: int, batch_size: int) -> float:
         module = Mul2LmModule(Mul2Lm.from_pretrained("mul2lm").train())
         t = 50
         batch = {"mfcc": torch.randn(batch_size, t, 40), "text": torch.rand(batch_size, t, 227), "lm": torch.randn(batch_size, t, 204),
-                 "p_id": torch.randn(batch_size, 204), "p_emo": torch.randn(batch_size, t, 204)}  # fmt: skip
+                 "p_id": torch.randn(batch_size, 204), "p_emo": torch.randn(batch_size, t, 204), "mask": torch.ones(batch_size, t)}  # fmt: skip
 
         def step(opt):  # one generator and one discriminator update, as in training
             opt.zero_grad()

@@ -123,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--devices", default="auto", help="number of devices (auto under torchrun)")
     tr.add_argument("--strategy", default="auto", help="auto, ddp, ...")
     tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--vgg-weights", type=Path, help="lm2vid: torchvision VGG-19 state dict for L_VGG (or $EMOHEAD_VGG19); "
+                    "without it an offline stand-in (L1 + image-gradient L1) is used")  # fmt: skip
     tr.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     b = sub.add_parser("bench", help="time each stage and the real-time factor on this machine")
@@ -234,6 +236,13 @@ def cmd_train(args) -> None:
             config = json.loads(args.config.read_text())
         except (OSError, json.JSONDecodeError) as err:
             raise EmoheadError(f"cannot read --config {args.config}: {err}; give a JSON file") from None
+    if args.vgg_weights is not None:
+        if args.model != "lm2vid":
+            raise EmoheadError("--vgg-weights is for lm2vid only; drop it or train lm2vid")
+        if not args.vgg_weights.is_file():
+            raise EmoheadError(f"VGG-19 weights not found: {args.vgg_weights}; give torchvision's vgg19 state dict (.pth)")
+        config = dict(config or {})
+        config["train"] = {**config.get("train", {}), "vgg_weights": str(args.vgg_weights)}
     devices = int(args.devices) if str(args.devices).isdigit() else args.devices
     summary = train(args.model, args.data, args.out, config, args.max_steps, args.max_epochs, args.batch_size, args.workers,
                     args.accelerator, devices, args.strategy, not args.quiet, args.seed)  # fmt: skip

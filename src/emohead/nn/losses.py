@@ -19,14 +19,21 @@ def _laplacian(lm: torch.Tensor) -> torch.Tensor:
     return torch.cat(parts, dim=-2)
 
 
-def laplacian_lip_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+def laplacian_lip_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
     """mul2lm's L_L: squared error of the Laplacian coordinates of the 20 lip points (keeps lip shape)."""
-    return ((_laplacian(pred) - _laplacian(target)) ** 2).sum(-1).mean()
+    return _masked_mean(((_laplacian(pred) - _laplacian(target)) ** 2).sum(-1).mean(-1), mask)
 
 
-def landmark_sq_error(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """mul2lm's L_F: sum over points of squared error, averaged over frames."""
-    return ((pred - target) ** 2).sum((-1, -2)).mean()
+def _masked_mean(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """Mean of per-frame values ``x`` (B, T) over the frames where ``mask`` (B, T) is 1 (all when None)."""
+    if mask is None:
+        return x.mean()
+    return (x * mask).sum() / mask.sum().clamp(min=1)
+
+
+def landmark_sq_error(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    """mul2lm's L_F: sum over points of squared error, averaged over (real) frames."""
+    return _masked_mean(((pred - target) ** 2).sum((-1, -2)), mask)
 
 
 def pairwise_structure_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -35,11 +42,15 @@ def pairwise_structure_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.T
     return (torch.cdist(pred, pred) - torch.cdist(target, target)).abs().mean()
 
 
-def gan_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-    return F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits)) + F.binary_cross_entropy_with_logits(
-        fake_logits, torch.zeros_like(fake_logits)
-    )
+def _bce(logits: torch.Tensor, target: float, mask: torch.Tensor | None) -> torch.Tensor:
+    loss = F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, target), reduction="none")
+    return _masked_mean(loss, mask)
 
 
-def gan_g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
-    return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+def gan_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Non-saturating GAN loss of a discriminator: real -> 1, fake -> 0 (optionally over masked frames)."""
+    return _bce(real_logits, 1.0, mask) + _bce(fake_logits, 0.0, mask)
+
+
+def gan_g_loss(fake_logits: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    return _bce(fake_logits, 1.0, mask)

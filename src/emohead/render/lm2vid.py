@@ -7,9 +7,10 @@
   output = a residual added to the warped frame (suits our small data: the warp already carries
   identity and texture; the network only has to fix the mouth and the stretch).
 - Discriminator D_Q: 5 convolutions (64, 128, 256, 512, 512; k3 s2) + 2 FC, on image + sketch.
-- Loss: L = L_VGG + 0.01 L_DQ. L_VGG needs VGG-19 weights (``--vgg-weights`` / $EMOHEAD_VGG19, a
-  torchvision state dict); without them :func:`perceptual_loss` uses an offline stand-in: L1 plus L1 on
-  image gradients at three scales (named ``l1+grad`` in logs and configs).
+- Loss: L = L_VGG + 0.01 L_DQ. L_VGG needs VGG-19 weights (``emohead train lm2vid --vgg-weights`` or
+  $EMOHEAD_VGG19, a torchvision state dict); without them :func:`perceptual_loss` uses an offline
+  stand-in: L1 plus L1 on image gradients at three scales. The trained weights' config.json records
+  which one was used (``"perceptual_loss": "vgg19"`` or ``"l1+grad"``).
 """
 
 from __future__ import annotations
@@ -133,13 +134,25 @@ class VGG19Features(nn.Module):
 
 
 def load_vgg19(path: str | Path | None = None) -> VGG19Features | None:
-    """VGG-19 from a user-supplied torchvision state dict, or None when there is none."""
+    """VGG-19 from a user-supplied torchvision state dict (``path`` or $EMOHEAD_VGG19), or None when neither
+    is given. A path that is missing or holds other weights is an error, never a silent fall-back."""
+    from emohead.errors import EmoheadError
+
     path = path or os.environ.get(VGG_ENV)
-    if not path or not Path(path).is_file():
+    if not path:
         return None
+    if not Path(path).is_file():
+        raise EmoheadError(f"VGG-19 weights not found: {path}; give torchvision's vgg19 state dict (.pth) or unset {VGG_ENV}")
     vgg = VGG19Features()
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    vgg.load_state_dict({k: v for k, v in state.items() if k.startswith("features.")}, strict=False)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        missing = set(vgg.features.state_dict()) - {k.removeprefix("features.") for k in state}
+    except Exception as err:  # noqa: BLE001 - any unreadable file gets the same one-line answer
+        raise EmoheadError(f"cannot read VGG-19 weights {path}: {err}; give torchvision's vgg19 state dict") from None
+    if missing:
+        raise EmoheadError(f"{path} is not a VGG-19 state dict (no {sorted(missing)[0]}); give torchvision's vgg19 weights")
+    vgg.features.load_state_dict({k.removeprefix("features."): v for k, v in state.items() if k.startswith("features.")},
+                                 strict=False)  # fmt: skip
     return vgg.eval().requires_grad_(False)
 
 

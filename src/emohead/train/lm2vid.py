@@ -66,6 +66,7 @@ class Lm2VidModule(L.LightningModule):
         self.net, self.lr, self.w_adv = net, lr, w_adv
         self.d = ImageDiscriminator()
         self.vgg = load_vgg19(vgg_weights)  # None: the offline stand-in loss
+        self.summary_extra = {"perceptual_loss": "vgg19" if self.vgg is not None else "l1+grad"}
         self.automatic_optimization = False
 
     def training_step(self, batch, _):

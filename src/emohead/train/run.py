@@ -79,7 +79,7 @@ def train(model: str, data, out, config: dict | None = None, max_steps: int = -1
     summary = {"model": model, "data": str(data), "train_windows": len(train_set), "steps": trainer.global_step,  # optimiser steps
                "minutes": round(minutes, 2), "steps_per_s": round(trainer.global_step / max(minutes * 60, 1e-9), 2),
                "final": metrics, "command": " ".join(["emohead"] + sys.argv[1:]) if sys.argv[0].endswith("emohead") else None,
-               "config": config}  # fmt: skip
+               "config": config, **getattr(module, "summary_extra", {})}  # fmt: skip
     if trainer.is_global_zero:
         net.save_pretrained(out / "weights", extra={"trained": summary})
         (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
