@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from emohead.audio.features import AudioFeatures, frame_energy_db, mfcc
 from emohead.audio.io import check_audio, load_audio, stream_audio
@@ -7,15 +8,7 @@ from emohead.audio.io import check_audio, load_audio, stream_audio
 def test_decoding_resamples_to_16k_mono(demo_audio):
     x = load_audio(demo_audio)
     assert x.dtype == np.float32 and x.ndim == 1
-    assert abs(len(x) / 16000 - 11.0) < 0.01 and check_audio(demo_audio) == pytest_approx(11.0)
-
-
-def pytest_approx(v, tol=0.02):
-    class _A:
-        def __eq__(self, other):
-            return abs(other - v) < tol
-
-    return _A()
+    assert abs(len(x) / 16000 - 11.0) < 0.01 and check_audio(demo_audio) == pytest.approx(11.0, abs=0.02)
 
 
 def test_features_are_at_25_fps_and_chunking_keeps_them(demo_audio):

@@ -1,5 +1,6 @@
 import numpy as np
 
+from emohead.eval.image import psnr
 from emohead.face import blendshapes as bs
 from emohead.render.paste import Compositor
 from emohead.render.warp import WarpRenderer
@@ -10,11 +11,6 @@ def _mesh(face, **channels):
     for name, v in channels.items():
         w[bs.INDEX[name]] = v
     return face.face_model.mesh(face.neutral, w[None], face.pose[None])[0]
-
-
-def psnr(a, b):
-    mse = np.mean((a.astype(float) - b.astype(float)) ** 2)
-    return 10 * np.log10(255**2 / max(mse, 1e-9))
 
 
 def test_rest_frame_is_the_portrait(demo_face):

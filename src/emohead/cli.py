@@ -16,6 +16,7 @@ from emohead.data.adapters import SCANNERS
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.errors import EmoheadError
 from emohead.outputs import check_writable
+from emohead.train.run import TRAINABLE
 
 _DEFAULTS = GenerateOptions()
 SHEET_EMOTIONS = ("neutral", "happy", "sad", "angry", "surprise")
@@ -111,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     tr = sub.add_parser("train", help="train a motion model on a feature cache (Lightning; DDP under torchrun)",
                         description="Train on an emohead cache; resumes from OUT/checkpoints/last.ckpt; exports OUT/weights.")  # fmt: skip
-    tr.add_argument("model", choices=("eapc", "mul2lm", "lm2vid"))
+    tr.add_argument("model", choices=TRAINABLE)
     tr.add_argument("--data", required=True, type=Path, help="feature cache (emohead prepare / scripts/build_corpus.py)")
     tr.add_argument("--out", required=True, type=Path, help="run folder: logs, checkpoints, weights")
     tr.add_argument("--config", type=Path, help='JSON with "model", "train" and "data" sections (constructor arguments)')

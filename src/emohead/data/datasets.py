@@ -15,9 +15,8 @@ import numpy as np
 
 from emohead.data.cache import Cache
 from emohead.emotion.vocabulary import EMOTIONS
+from emohead.text.features import PHONES
 
-PHONES = ("SIL", "AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D", "DH", "EH", "ER", "EY", "F", "G", "HH", "IH", "IY",
-          "JH", "K", "L", "M", "N", "NG", "OW", "OY", "P", "R", "S", "SH", "T", "TH", "UH", "UW", "V", "W", "Y", "Z", "ZH")  # fmt: skip
 DEFAULT_FIELDS = ("lm68", "blendshapes", "pose", "mfcc", "mfcc_window", "llf", "energy_db", "phone_ids")
 
 

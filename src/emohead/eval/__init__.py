@@ -4,4 +4,11 @@ Metrics that need weights emohead cannot ship (Inception for FID, SyncNet for LS
 classifier) take a user-supplied file and report "not available" without it; never a made-up number.
 """
 
-NOT_AVAILABLE = None  # how a metric without its weights is reported (rendered as "n/a")
+
+def user_weights(path, env: str):
+    """The user's weights file (``path``, else $``env``) as a Path, or None when neither names a file."""
+    import os
+    from pathlib import Path
+
+    p = path or os.environ.get(env)
+    return Path(p) if p and Path(p).is_file() else None

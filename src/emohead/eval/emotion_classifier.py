@@ -10,19 +10,12 @@ probability of the requested emotion. Faces are cropped square around the mesh a
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
 FER_CLASSES = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 ENV = "EMOHEAD_FER_WEIGHTS"
-
-
-def weights_path(path: str | Path | None = None) -> Path | None:
-    """The user's weights file, or None when neither the argument nor $EMOHEAD_FER_WEIGHTS names one."""
-    p = path or os.environ.get(ENV)
-    return Path(p) if p and Path(p).is_file() else None
 
 
 def _build():

@@ -9,7 +9,6 @@ StyleGAN2/3, clean-fid and torch-fidelity use (``inception-2015-12-05.pt``: uint
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -17,11 +16,6 @@ import numpy as np
 from emohead.eval.frechet import frechet_between
 
 ENV = "EMOHEAD_INCEPTION"
-
-
-def weights_path(path: str | Path | None = None) -> Path | None:
-    p = path or os.environ.get(ENV)
-    return Path(p) if p and Path(p).is_file() else None
 
 
 def load_inception(path: str | Path):

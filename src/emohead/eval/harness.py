@@ -98,19 +98,14 @@ def reconstruct(meta: dict, arrays: dict, opts: EvalOptions, workdir: Path) -> t
     from emohead.face.analyze import analyze_portrait, warp_crop
     from emohead.motion import EmotionCondition, MotionInputs
     from emohead.motion.analytic import AnalyticMotionModel
-    from emohead.video.io import read_frames
+    from emohead.video.io import read_frame_range
 
     for key in ("video", "audio"):
         if not Path(meta[key]).exists():
             raise EmoheadError(f"clip {meta['clip_id']}: its source {key} {meta[key]} is gone; prepare the cache again from the dataset")
     n = min(int(meta["n_frames"]), opts.max_frames)
     start = int(meta["start_frame"])
-    frames = []
-    for i, f in enumerate(read_frames(meta["video"])):
-        if i >= start + n:
-            break
-        if i >= start:
-            frames.append(f)
+    frames = read_frame_range(meta["video"], start, n)
     n = len(frames)
     portrait = analyze_portrait(frames[0], opts.size)
     audio = _audio_segment(meta["audio"], start / 25, n / 25, workdir / f"{meta['clip_id']}.wav")
@@ -151,20 +146,20 @@ class Scorers:
     """The metric models that need weights, loaded once (None where the user supplied none)."""
 
     def __init__(self, opts: EvalOptions, unavailable: dict):
-        from emohead.eval import emotion_classifier, fid, identity, syncnet
+        from emohead.eval import emotion_classifier, fid, identity, syncnet, user_weights
 
         self.fer = self.inception = self.syncnet = self.identity = None
-        if (p := emotion_classifier.weights_path(opts.fer_weights)) is not None:
+        if (p := user_weights(opts.fer_weights, emotion_classifier.ENV)) is not None:
             self.fer = emotion_classifier.load_fer(p)
         else:
             unavailable["Emo-Acc"] = unavailable["Emo-Prob"] = (
                 f"no FER2013 mini-Xception weights (--fer-weights or ${emotion_classifier.ENV})"
             )
-        if (p := fid.weights_path(opts.inception_weights)) is not None:
+        if (p := user_weights(opts.inception_weights, fid.ENV)) is not None:
             self.inception = fid.load_inception(p)
         else:
             unavailable["FID"] = f"no Inception weights (--inception-weights or ${fid.ENV})"
-        if (p := syncnet.weights_path(opts.syncnet_weights)) is not None:
+        if (p := user_weights(opts.syncnet_weights, syncnet.ENV)) is not None:
             self.syncnet = syncnet.load_syncnet(p)
         else:
             unavailable["LSE-D"] = unavailable["LSE-C"] = f"no SyncNet weights (--syncnet-weights or ${syncnet.ENV})"

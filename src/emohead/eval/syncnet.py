@@ -11,18 +11,12 @@ the weights: pass ``--syncnet-weights`` or set ``EMOHEAD_SYNCNET``.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 
 ENV = "EMOHEAD_SYNCNET"
 VSHIFT = 15
-
-
-def weights_path(path: str | Path | None = None) -> Path | None:
-    p = path or os.environ.get(ENV)
-    return Path(p) if p and Path(p).is_file() else None
 
 
 def _build():

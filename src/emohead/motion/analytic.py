@@ -112,6 +112,21 @@ def head_motion(base: np.ndarray, energy_db: np.ndarray, weights: np.ndarray | N
     return pose
 
 
+def add_blinks(w: np.ndarray, fps: float, rng: np.random.Generator) -> None:
+    """Blinks (``blink_track``) raised onto the eyelid channels of ``w`` (T, 52), in place."""
+    blink = blink_track(len(w), fps, rng)
+    for ch in bs.BLINK_CHANNELS:
+        w[:, bs.INDEX[ch]] = np.maximum(w[:, bs.INDEX[ch]], blink)
+
+
+def scaled_head_motion(inputs: MotionInputs, scale: float, fps: float, rng: np.random.Generator) -> np.ndarray:
+    """``head_motion`` for the inputs, its rotation scaled by ``scale`` (the --head-motion option)."""
+    base = inputs.portrait.pose
+    pose = head_motion(base, inputs.audio.energy_db, inputs.emotion.weights, fps, rng)
+    pose[:, :3] = base[:3] + scale * (pose[:, :3] - base[:3])
+    return pose
+
+
 def lip_gap_gradient(basis: np.ndarray) -> np.ndarray:
     """(52,) change of the inner-lip gap (canonical units) per unit of each channel: the gap is linear in w."""
     upper, lower = INNER_LIPS
@@ -191,11 +206,7 @@ class AnalyticMotionModel(MotionModel):
         w = add_emotion(w, emotion, portrait.face_model.basis)
         w[:, OPENING] *= (1.0 - 0.92 * closure)[:, None]
         if self.blinks:
-            blink = blink_track(n, fps, rng)
-            for ch in bs.BLINK_CHANNELS:
-                w[:, bs.INDEX[ch]] = np.maximum(w[:, bs.INDEX[ch]], blink)
+            add_blinks(w, fps, rng)
         np.clip(w, 0.0, 1.0, out=w)
-
-        pose = head_motion(portrait.pose, inputs.audio.energy_db, cond.weights, fps, rng)
-        pose[:, :3] = portrait.pose[:3] + self.head_motion_scale * (pose[:, :3] - portrait.pose[:3])
+        pose = scaled_head_motion(inputs, self.head_motion_scale, fps, rng)
         return Motion(blendshapes=w, pose=pose, neutral=neutral, face_model=portrait.face_model, fps=fps)

@@ -14,7 +14,7 @@ import numpy as np
 from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
 from emohead.face import blendshapes as bs
 from emohead.face.ibug68 import to_ibug68
-from emohead.motion.analytic import blink_track, head_motion
+from emohead.motion.analytic import add_blinks, scaled_head_motion
 from emohead.motion.base import Motion, MotionInputs, MotionModel
 
 
@@ -41,7 +41,6 @@ class LandmarkMotionModel(MotionModel):
         raise NotImplementedError
 
     def generate(self, inputs: MotionInputs) -> Motion:
-
         from emohead.nn.base import quiet_inference
 
         portrait, fps = inputs.portrait, 25.0
@@ -52,11 +51,8 @@ class LandmarkMotionModel(MotionModel):
         gaze = bs.indices(bs.GAZE_CHANNELS)
         w[:, gaze] = portrait.blendshapes[gaze]
         if self.blinks:
-            blink = blink_track(len(w), fps, rng)
-            for ch in bs.BLINK_CHANNELS:
-                w[:, bs.INDEX[ch]] = np.maximum(w[:, bs.INDEX[ch]], blink)
-        pose = head_motion(portrait.pose, inputs.audio.energy_db, inputs.emotion.weights, fps, rng)
-        pose[:, :3] = portrait.pose[:3] + self.head_motion_scale * (pose[:, :3] - portrait.pose[:3])
+            add_blinks(w, fps, rng)
+        pose = scaled_head_motion(inputs, self.head_motion_scale, fps, rng)
         return Motion(blendshapes=w, pose=pose, neutral=portrait.neutral, face_model=portrait.face_model, fps=fps)
 
 

@@ -26,7 +26,7 @@ class Lm2VidData(Dataset):
     def __init__(self, cache, split="train", size: int = 128, refine: bool = True, max_frames: int = 100):
         from emohead.face.analyze import analyze_portrait, warp_crop
         from emohead.render.warp import WarpRenderer
-        from emohead.video.io import read_frames
+        from emohead.video.io import read_frame_range
 
         self.inputs, self.targets, self.sketches = [], [], []
         metas = {m["clip_id"]: m for m in cache.metas()}
@@ -35,7 +35,7 @@ class Lm2VidData(Dataset):
                 continue
             meta, arrays = metas[row["clip_id"]], cache.load(row["clip_id"], {"lm68_image", "mesh", "pose"})
             start, n = int(meta["start_frame"]), min(int(meta["n_frames"]), max_frames)
-            frames = [f for i, f in enumerate(read_frames(meta["video"])) if start <= i < start + n]
+            frames = read_frame_range(meta["video"], start, n)
             if not frames:
                 continue
             portrait = analyze_portrait(frames[0], size)

@@ -49,6 +49,13 @@ def read_frames(path: str | Path, fps: float | None = FPS) -> Iterator[np.ndarra
         yield np.frombuffer(raw, dtype=np.uint8).reshape(h, w, 3)
 
 
+def read_frame_range(path: str | Path, start: int, count: int) -> list[np.ndarray]:
+    """Frames [start, start + count) at 25 fps; decoding stops after the last one."""
+    import itertools
+
+    return list(itertools.islice(read_frames(path), start, start + count))
+
+
 class VideoWriter:
     """H.264 mp4 writer fed with RGB frames; muxes ``audio`` (any file ffmpeg reads) as AAC.
 
