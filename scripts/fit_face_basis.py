@@ -1,6 +1,6 @@
 """Fit emohead's face model (template + 52-channel linear basis) on real talking-face video.
 
-    python scripts/fit_face_basis.py --data ../shared/data/video -o src/emohead/assets/face_model
+    python scripts/fit_face_basis.py --data ../shared/data/video -o src/emohead/assets/weights/face_model
 
 Every video under --data is tracked with MediaPipe (mesh + blendshapes per frame); clips whose
 names share a speaker prefix (CREMA-D ``1001_*``) are pooled so their emotion differences count.
@@ -59,7 +59,7 @@ def main() -> None:
         "groups": len(clips),
         "ridge": args.ridge,
         "excluded": args.exclude,
-        "command": f"python scripts/fit_face_basis.py --data ../shared/data/video -o src/emohead/assets/face_model --ridge {args.ridge}",
+        "command": f"python scripts/fit_face_basis.py --data ../shared/data/video -o src/emohead/assets/weights/face_model --ridge {args.ridge}",
     }
     FaceModel(template=template, basis=basis, info=info).save(args.out)
     print(json.dumps({k: v for k, v in info.items() if k != "fitted_on"}, indent=1), f"\n{time.time() - t0:.0f} s")

@@ -1,5 +1,6 @@
 """Shared fixtures. Real media: the demo clip bundled in the package (always present) and, for slow
-tests, ../shared/data beside the repository (tests that need it skip when it is absent)."""
+tests, ../shared/data beside the repository. Tests that need it skip when it is absent, except under
+CI=true, where a missing ../shared/data fails them: CI must never pass by skipping every real-data test."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ DEMO_TRANSCRIPT = asset_path("demo/transcript.txt").read_text().strip()
 def shared_data(*parts: str) -> Path:
     path = SHARED.joinpath("data", *parts)
     if not path.exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{path} is missing under CI=true; CI runs beside ../shared (or set EMOHEAD_SHARED)")
         pytest.skip(f"{path} not available")
     return path
 

@@ -122,16 +122,22 @@ def test_syncnet_loads_the_reference_state_dict_and_scores(tmp_path, demo_face, 
     assert -15 <= out["SyncNet offset"] <= 15 and out["LSE-C"] >= 0
 
 
-def test_weights_absent_means_not_available(monkeypatch):
+def test_weights_absent_means_not_available_and_a_mistyped_path_is_an_error(monkeypatch):
+    from emohead.errors import EmoheadError
     from emohead.eval import emotion_classifier, fid, syncnet
     from emohead.eval.harness import EvalOptions, Scorers
 
     for mod in (emotion_classifier, fid, syncnet):
         monkeypatch.delenv(mod.ENV, raising=False)
     why = {}
-    scorers = Scorers(EvalOptions(fer_weights="/nonexistent.hdf5"), why)
+    scorers = Scorers(EvalOptions(), why)
     assert scorers.fer is None and scorers.inception is None and scorers.syncnet is None
     assert {"Emo-Acc", "FID", "LSE-D", "LSE-C"} <= set(why)
+    with pytest.raises(EmoheadError, match="--fer-weights /nonexistent.hdf5: no such file"):
+        Scorers(EvalOptions(fer_weights="/nonexistent.hdf5"), {})
+    monkeypatch.setenv(syncnet.ENV, "/typo/syncnet_v2.model")
+    with pytest.raises(EmoheadError, match=r"\$EMOHEAD_SYNCNET /typo/syncnet_v2.model: no such file"):
+        Scorers(EvalOptions(), {})
 
 
 @pytest.mark.slow

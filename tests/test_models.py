@@ -13,8 +13,8 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("lightning")
 
-from emohead.motion.eapc import EAPC  # noqa: E402
-from emohead.motion.mul2lm import Mul2Lm  # noqa: E402
+from emohead.motion.eapc.network import EAPC  # noqa: E402
+from emohead.motion.mul2lm.network import Mul2Lm  # noqa: E402
 from emohead.nn.discriminators import RealismDiscriminator, TemporalDiscriminator  # noqa: E402
 from tests.conftest import shared_data  # noqa: E402
 
@@ -137,7 +137,8 @@ def cache(tmp_path_factory):
 def test_a_few_steps_on_real_clips_lower_the_loss(cache, model):
     from torch.utils.data import DataLoader
 
-    from emohead.train.modules import EapcData, EapcModule, Mul2LmData, Mul2LmModule
+    from emohead.motion.eapc.training import EapcData, EapcModule
+    from emohead.motion.mul2lm.training import Mul2LmData, Mul2LmModule
 
     torch.manual_seed(0)
     if model == "eapc":
@@ -168,7 +169,7 @@ def test_discriminators_tell_a_fitted_generator_from_real_clips(cache):
     once the generator is close to the data (fed absolute canonical landmarks, they stayed at chance)."""
     from torch.utils.data import DataLoader
 
-    from emohead.train.modules import Mul2LmData, Mul2LmModule
+    from emohead.motion.mul2lm.training import Mul2LmData, Mul2LmModule
 
     torch.manual_seed(0)
     module = Mul2LmModule(Mul2Lm(**TINY_M))

@@ -123,7 +123,7 @@ def test_speech_in_an_unknown_language_still_animates(tmp_path, demo_portrait, d
 
 
 def test_envelope_fallback_follows_loudness():
-    from emohead.motion.analytic import envelope_curves
+    from emohead.motion.analytic.model import envelope_curves
 
     energy = np.full(100, -70.0, np.float32)
     energy[20:40] = energy[60:80] = -20.0

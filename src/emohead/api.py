@@ -1,31 +1,42 @@
-"""The Python API: ``emohead.generate(portrait, audio, ...)``. The CLI, the demo and the benchmarks call it."""
+"""The Python API, in three stages and one call that composes them:
+
+    inputs = emohead.analyze("face.jpg", "speech.wav", transcript="...", emotion="happy")   # -> MotionInputs
+    motion = emohead.load_motion_model("eapc").generate(inputs)                              # -> Motion
+    emohead.render(inputs, motion, output="out.mp4")                                         # -> video (or frames)
+
+    emohead.generate("face.jpg", "speech.wav", emotion="happy", output="out.mp4")            # all three
+
+Each input is analysed once: callers that vary the emotion (``inputs.with_emotion("sad")``), the model or
+the renderer reuse the same analysed face, audio and text. The CLI, the demo, the contact sheet, the
+benchmarks and the eval harness all go through these stages.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from emohead import limits
 from emohead.audio.features import SILENCE_DBFS, AudioFeatures, _Accumulator
 from emohead.audio.io import SAMPLE_RATE, check_audio, stream_audio
-from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
-from emohead.emotion.timeline import parse_timeline, timeline_weights
+from emohead.emotion.condition import EmotionRequest, check_supported, resolve
 from emohead.errors import EmoheadError
-from emohead.face import blendshapes as bs
-from emohead.face.analyze import FaceLandmarker, Portrait, analyze_portrait
+from emohead.face.analyze import FaceLandmarker, analyze_portrait
 from emohead.face.image import load_image
-from emohead.motion import EmotionCondition, Motion, MotionInputs, load_motion_model
+from emohead.face.portrait import Portrait
+from emohead.motion import DEFAULT_MODEL, Motion, MotionInputs, get_spec, load_motion_model, specs
 from emohead.outputs import atomic_path, check_writable
-from emohead.render import load_renderer, renderer_class
+from emohead.render import DEFAULT_RENDERER, get_renderer_spec, load_renderer, renderer_class
 from emohead.text.align import Aligner, Phone, normalize_transcript
-from emohead.text.asr import recognize_and_align, resolve_asr
-
-CHUNK_SECONDS = 60.0  # audio is decoded and analysed a chunk at a time
-ALIGN_MAX_SECONDS = 120.0  # longer audio: phones are recognised chunk by chunk instead of force-aligned
+from emohead.text.asr import phones_for_speech, recognize_and_align, resolve_asr
+from emohead.weights import resolve_weights
 
 
 @dataclass
@@ -35,22 +46,43 @@ class GenerateOptions:
     size: int = 256
     full_frame: bool = False
     face_index: int | None = None
-    model: str = "analytic"
+    model: str = DEFAULT_MODEL
     weights: str | None = None  # a trained model's folder (config.json + model.safetensors); None: bundled
-    renderer: str = "warp"
+    renderer: str = DEFAULT_RENDERER
     renderer_weights: str | None = None  # a trained lm2vid folder; None: bundled
     seed: int = 0
     head_motion: float = 1.0
     blinks: bool = True
     transition: float = 0.4
-    max_minutes: float = 30.0
+    max_minutes: float = limits.MAX_MINUTES
     asr: str = "auto"
     progress: bool = False
+
+    def check(self) -> GenerateOptions:
+        """Every option finite and in range, checked once here for the CLI and the API alike."""
+        if self.size not in limits.SIZES:
+            raise EmoheadError(f"--size {self.size} is not supported; use {' or '.join(map(str, limits.SIZES))}")
+        if not isinstance(self.seed, (int, np.integer)) or not 0 <= self.seed < 2**32:
+            raise EmoheadError(f"--seed {self.seed!r} is out of range; use a whole number from 0 to {2**32 - 1}")
+        if not _finite(self.head_motion) or not 0 <= self.head_motion <= limits.HEAD_MOTION_MAX:
+            raise EmoheadError(f"--head-motion {self.head_motion!r} is out of range; use 0 (still) to {limits.HEAD_MOTION_MAX:g}")
+        if not _finite(self.max_minutes) or self.max_minutes <= 0:
+            raise EmoheadError(f"--max-minutes {self.max_minutes!r} must be a positive number of minutes")
+        if self.face_index is not None and self.face_index < 0:
+            raise EmoheadError(f"--face-index {self.face_index} must be 0 (the largest face) or more")
+        get_spec(self.model)
+        get_renderer_spec(self.renderer)
+        return self
+
+
+def _finite(x) -> bool:
+    return isinstance(x, (int, float, np.floating, np.integer)) and math.isfinite(x)
 
 
 @dataclass
 class GenerationResult:
-    """What ``generate`` made. lm68: (T, 68, 3) crop px; timings: seconds per stage."""
+    """What ``generate`` made. lm68: (T, 68, 3) crop px; timings: seconds per stage; inputs: the analysed
+    inputs (reusable with another model, emotion or renderer)."""
 
     output: Path | None
     motion: Motion
@@ -60,6 +92,7 @@ class GenerationResult:
     duration: float
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    inputs: MotionInputs | None = None
 
     @property
     def n_frames(self) -> int:
@@ -72,8 +105,8 @@ class GenerationResult:
 
 
 class _Timer:
-    def __init__(self):
-        self.times: dict[str, float] = {}
+    def __init__(self, times: dict[str, float] | None = None):
+        self.times = times if times is not None else {}
 
     @contextlib.contextmanager
     def __call__(self, stage: str):
@@ -83,11 +116,16 @@ class _Timer:
 
 
 def analyze_audio(
-    audio: str | Path, transcript: str | None, notes: list[str], max_minutes: float | None = 30.0, progress: bool = False,
+    audio: str | Path,
+    transcript: str | None,
+    notes: list[str],
+    max_minutes: float | None = limits.MAX_MINUTES,
+    progress: bool = False,
     asr: str = "auto",
-) -> tuple[AudioFeatures, list[Phone], float]:  # fmt: skip
-    """Decode ``audio`` in chunks -> 25 fps features and phone timings: the transcript force-aligned, or,
-    without one, what ASR heard force-aligned (``asr``: whisper when installed) or the phone loop."""
+) -> tuple[AudioFeatures, list[Phone], float]:
+    """Decode ``audio`` in chunks -> 25 fps features and phone timings (``text.asr.phones_for_speech``:
+    the transcript force-aligned, else what ASR heard, else recognised phones). Audio over
+    ``limits.ALIGN_MAX_SECONDS`` is recognised chunk by chunk."""
     from tqdm import tqdm
 
     duration = check_audio(audio, max_minutes)
@@ -98,12 +136,13 @@ def analyze_audio(
         words, unknown = aligner.known_words(words)
         if unknown:
             notes.append(f"words not in the pronouncing dictionary were skipped in alignment: {' '.join(unknown[:8])}")
-    align_whole = bool(words) and duration <= ALIGN_MAX_SECONDS
+    align_whole = bool(words) and duration <= limits.ALIGN_MAX_SECONDS
     if words and not align_whole:
-        notes.append(f"audio over {ALIGN_MAX_SECONDS:.0f} s: the transcript is not used; phones are recognised from the audio")
+        notes.append(f"audio over {limits.ALIGN_MAX_SECONDS:.0f} s: the transcript is not used; phones are recognised from the audio")
     acc, phones, kept, offset = _Accumulator(), [], [], 0.0
-    n_chunks = int(np.ceil(duration / CHUNK_SECONDS))
-    for chunk in tqdm(stream_audio(audio, CHUNK_SECONDS), total=n_chunks, unit="min", desc="audio", disable=not progress or n_chunks < 3):
+    chunk_s = limits.AUDIO_CHUNK_SECONDS
+    n_chunks = int(np.ceil(duration / chunk_s))
+    for chunk in tqdm(stream_audio(audio, chunk_s), total=n_chunks, unit="min", desc="audio", disable=not progress or n_chunks < 3):
         acc.add(chunk)
         if align_whole:
             kept.append(chunk)
@@ -114,32 +153,107 @@ def analyze_audio(
     if feats.energy_db.max() < SILENCE_DBFS:
         raise EmoheadError(f"audio {audio} is silent (loudest frame {feats.energy_db.max():.0f} dBFS); pass a recording with speech")
     if align_whole:
-        phones = aligner.align(np.concatenate(kept), words)
-        if not phones:
-            notes.append("forced alignment failed (transcript may not match the audio); phones are recognised from the audio")
-            phones = aligner.recognize(np.concatenate(kept))
+        phones = phones_for_speech(np.concatenate(kept), words, aligner, asr, notes=notes)[0]
     if not any(p.label != "SIL" for p in phones):
         notes.append("no speech sounds recognised; the mouth follows the loudness of the audio (acoustic fallback)")
     return feats, phones, feats.duration
 
 
-def emotion_condition(
-    emotion: str | None, intensity: float, reference: Portrait | None, n_frames: int, transition: float, notes: list[str]
-) -> EmotionCondition:
-    """A label/timeline or a reference portrait -> per-frame emotion condition."""
-    if reference is not None:
-        protos = load_prototypes()
-        offset = np.zeros(bs.COUNT, np.float32)
-        idx = bs.indices(EXPRESSIVE)
-        offset[idx] = reference.blendshapes[idx] - protos.baseline[idx]
-        label, sim = protos.nearest(np.clip(offset, 0, None))
-        notes.append(f"reference portrait reads closest to '{label}' (similarity {sim:.2f})")
-        return EmotionCondition(reference=offset * intensity)
-    if emotion is None:
-        return EmotionCondition()
-    weights, more = timeline_weights(parse_timeline(emotion, intensity), n_frames, 25.0, transition)
-    notes += more
-    return EmotionCondition(weights=weights)
+def _image(source, what: str) -> np.ndarray:
+    return source if isinstance(source, np.ndarray) else load_image(source, what)
+
+
+def analyze(
+    portrait: str | Path | np.ndarray,
+    audio: str | Path,
+    *,
+    transcript: str | None = None,
+    emotion: str | None = None,
+    intensity: float = 1.0,
+    intensity_curve: str | None = None,
+    reference_portrait: str | Path | np.ndarray | None = None,
+    emotion_text: str | None = None,
+    size: int = 256,
+    face_index: int | None = None,
+    seed: int = 0,
+    transition: float = 0.4,
+    max_minutes: float = limits.MAX_MINUTES,
+    asr: str = "auto",
+    progress: bool = False,
+) -> MotionInputs:
+    """Analyse each input once -> :class:`MotionInputs` for any motion model.
+
+    portrait: image path or (H, W, 3) uint8 RGB; audio: any audio/video file ffmpeg reads. The emotion is
+    one condition kind (``emotion.condition``): a label or timeline (``emotion``, scaled by ``intensity``),
+    a label with an ``intensity_curve``, a ``reference_portrait``, an ``emotion_text``, or ``emotion="voice"``.
+    """
+    request = EmotionRequest(emotion, intensity, intensity_curve, reference_portrait, emotion_text, transition).check()
+    GenerateOptions(size=size, face_index=face_index, seed=seed, max_minutes=max_minutes).check()
+    timer, notes = _Timer(), []
+    with timer("face"), FaceLandmarker("image") as landmarker:
+        face = analyze_portrait(_image(portrait, "portrait"), size, face_index, landmarker=landmarker)
+        notes += face.notes
+        reference = None
+        if request.kind == "reference":
+            image = _image(reference_portrait, "reference portrait")
+            reference = analyze_portrait(image, size, landmarker=landmarker, what="reference portrait")
+    with timer("audio+text"):
+        feats, phones, duration = analyze_audio(audio, transcript, notes, max_minutes, progress, asr)
+    with timer("emotion"):
+        cond = resolve(request, feats.n_frames, reference, notes)
+    return MotionInputs(face, feats, phones, cond, seed, request=request, reference=reference, audio_path=Path(audio),
+                        duration=duration, transcript=transcript, notes=notes, timings=timer.times)  # fmt: skip
+
+
+def render(
+    portrait: Portrait | MotionInputs,
+    motion: Motion,
+    *,
+    renderer: str = DEFAULT_RENDERER,
+    weights: str | None = None,
+    output: str | Path | None = None,
+    audio: str | Path | None = None,
+    full_frame: bool = False,
+    progress: bool = False,
+) -> Iterator[np.ndarray] | Path:
+    """Render ``motion`` on the portrait. Without ``output``: an iterator of (S, S, 3) uint8 RGB frames (the
+    whole photo with ``full_frame``). With ``output``: an .mp4 (H.264, 25 fps) with ``audio`` muxed as AAC
+    (taken from the MotionInputs when given), written whole or not at all; returns its path."""
+    inputs = portrait if isinstance(portrait, MotionInputs) else None
+    face = inputs.portrait if inputs else portrait
+    frames = load_renderer(renderer, face, weights).frames(motion)
+    size = (face.size, face.size)
+    if full_frame:
+        from emohead.render.paste import Compositor
+
+        comp = Compositor(face.image, face.crop_matrix, face.size)
+        frames, size = (comp.paste(f) for f in frames), comp.size
+    if output is None:
+        return frames
+    audio = audio if audio is not None else (inputs.audio_path if inputs else None)
+    if audio is None:
+        raise EmoheadError("rendering a video needs the audio to mux; pass audio= or the MotionInputs from emohead.analyze")
+    path = check_writable(output, "output")
+    duration = inputs.duration if inputs else len(motion) / motion.fps
+    _write_video(frames, size, len(motion), path, audio, duration, progress)
+    return path
+
+
+def _write_video(frames, size: tuple[int, int], n: int, path: Path, audio, duration: float, progress: bool) -> None:
+    from tqdm import tqdm
+
+    from emohead.video.io import VideoWriter
+
+    h, w = size
+    with atomic_path(path) as tmp:
+        writer = VideoWriter(tmp, w, h, audio=audio, audio_seconds=duration)
+        try:
+            for frame in tqdm(frames, total=n, unit="frame", disable=not progress, desc="render"):
+                writer.write(frame)
+        except BaseException:
+            writer.abort()
+            raise
+        writer.close()
 
 
 def generate(
@@ -149,81 +263,54 @@ def generate(
     transcript: str | None = None,
     emotion: str | None = None,
     intensity: float = 1.0,
+    intensity_curve: str | None = None,
     reference_portrait: str | Path | np.ndarray | None = None,
+    emotion_text: str | None = None,
     output: str | Path | None = None,
     export_motion: str | Path | None = None,
     blendshapes_csv: str | Path | None = None,
     options: GenerateOptions | None = None,
     **overrides,
 ) -> GenerationResult:
-    """Portrait photo + speech -> talking-face video and/or motion tracks.
+    """Portrait photo + speech -> talking-face video and/or motion tracks: :func:`analyze`, the model's
+    ``generate``, :func:`render`. Everything is checked before any work: options, the emotion request
+    and whether the model honours it, and every output path.
 
-    portrait: image path or (H, W, 3) uint8 RGB; audio: any audio/video file ffmpeg reads.
-    emotion: a label ("happy") or timeline ("neutral@0-1.5,happy:0.9@1.5-"); intensity scales labels
-    without their own; reference_portrait: use that face's expression instead. output: .mp4 path
-    (None renders nothing); export_motion: .npz or .json; blendshapes_csv: Live Link Face CSV.
-    ``overrides`` set GenerateOptions fields (size=512, full_frame=True, ...).
+    emotion: a label ("happy"), a timeline ("neutral@0-1.5,happy:0.9@1.5-") or "voice"; intensity scales
+    labels without their own; intensity_curve: keyframes for one label ("0:0,2:1"); reference_portrait:
+    use that face's expression; emotion_text: a description. output: .mp4 path (None renders nothing);
+    export_motion: .npz or .json; blendshapes_csv: Live Link Face CSV. ``overrides`` set GenerateOptions
+    fields (size=512, full_frame=True, model="eapc", ...).
     """
-    opts = dataclasses.replace(options or GenerateOptions(), **overrides)  # unknown names raise TypeError
-    renderer_class(opts.renderer)  # an unknown renderer fails before any work
-    if opts.size not in (256, 512):
-        raise EmoheadError(f"--size {opts.size} is not supported; use 256 or 512")
-    if not 0 <= intensity <= 10:
-        raise EmoheadError(f"intensity {intensity:g} is out of range; use 0..1 (up to 1.5 exaggerates)")
+    opts = dataclasses.replace(options or GenerateOptions(), **overrides).check()  # unknown names raise TypeError
+    request = EmotionRequest(emotion, intensity, intensity_curve, reference_portrait, emotion_text, opts.transition).check()
+    spec = get_spec(opts.model)
+    check_supported(spec.name, spec.conditions, request.kind, specs().values())
     targets = {"output": output, "motion export": export_motion, "blendshape CSV": blendshapes_csv}
     paths = {k: check_writable(v, k) for k, v in targets.items() if v is not None}
     if export_motion is not None and Path(export_motion).suffix.lower() not in (".npz", ".json"):
         raise EmoheadError(f"--export-motion {export_motion}: use a .npz or .json file name")
-    if emotion is not None:
-        parse_timeline(emotion, intensity)  # bad syntax fails before any work
     model = load_motion_model(opts.model, weights=opts.weights, head_motion=opts.head_motion, blinks=opts.blinks)
+    if output is not None:
+        renderer_class(opts.renderer)  # a renderer that cannot load (no torch) fails before any work
+        if opts.renderer_weights is not None:
+            resolve_weights(opts.renderer_weights, f"{opts.renderer} weights")
 
-    timer, notes = _Timer(), []
-    with timer("face"), FaceLandmarker("image") as landmarker:
-        image = load_image(portrait) if not isinstance(portrait, np.ndarray) else portrait
-        face = analyze_portrait(image, opts.size, opts.face_index, landmarker=landmarker)
-        notes += face.notes
-        reference = None
-        if reference_portrait is not None:
-            ref_img = (
-                load_image(reference_portrait, "reference portrait")
-                if not isinstance(reference_portrait, np.ndarray)
-                else reference_portrait
-            )
-            reference = analyze_portrait(ref_img, opts.size, landmarker=landmarker, what="reference portrait")
-    with timer("audio+text"):
-        feats, phones, duration = analyze_audio(audio, transcript, notes, opts.max_minutes, opts.progress, opts.asr)
+    inputs = analyze(portrait, audio, transcript=transcript, emotion=emotion, intensity=intensity, intensity_curve=intensity_curve,
+                     reference_portrait=reference_portrait, emotion_text=emotion_text, size=opts.size, face_index=opts.face_index,
+                     seed=opts.seed, transition=opts.transition, max_minutes=opts.max_minutes, asr=opts.asr, progress=opts.progress)  # fmt: skip
+    timer = _Timer(dict(inputs.timings))
     with timer("motion"):
-        cond = emotion_condition(emotion, intensity, reference, feats.n_frames, opts.transition, notes)
-        motion = model.generate(MotionInputs(face, feats, phones, cond, opts.seed))
+        motion = model.generate(inputs)
         lm68 = motion.lm68()
     if output is not None:
         with timer("render+encode"):
-            _render_video(face, motion, paths["output"], audio, duration, opts)
+            render(inputs, motion, renderer=opts.renderer, weights=opts.renderer_weights, output=paths["output"], full_frame=opts.full_frame,
+                   progress=opts.progress)  # fmt: skip
     with timer("export"):
-        _export(motion, lm68, face, paths, notes)
-    return GenerationResult(output=paths.get("output"), motion=motion, lm68=lm68, portrait=face, phones=phones,
-                            duration=duration, timings=timer.times, notes=notes)  # fmt: skip
-
-
-def _render_video(face: Portrait, motion: Motion, path: Path, audio, duration: float, opts: GenerateOptions) -> None:
-    from tqdm import tqdm
-
-    from emohead.render.paste import Compositor
-    from emohead.video.io import VideoWriter
-
-    renderer = load_renderer(opts.renderer, face, opts.renderer_weights)
-    comp = Compositor(face.image, face.crop_matrix, face.size) if opts.full_frame else None
-    h, w = comp.size if comp else (face.size, face.size)
-    with atomic_path(path) as tmp:
-        writer = VideoWriter(tmp, w, h, audio=audio, audio_seconds=duration)
-        try:
-            for frame in tqdm(renderer.frames(motion), total=len(motion), unit="frame", disable=not opts.progress, desc="render"):
-                writer.write(comp.paste(frame) if comp else frame)
-        except BaseException:
-            writer.abort()
-            raise
-        writer.close()
+        _export(motion, lm68, inputs.portrait, paths, inputs.notes)
+    return GenerationResult(output=paths.get("output"), motion=motion, lm68=lm68, portrait=inputs.portrait, phones=inputs.phones,
+                            duration=inputs.duration, timings=timer.times, notes=inputs.notes, inputs=inputs)  # fmt: skip
 
 
 def _export(motion: Motion, lm68: np.ndarray, face: Portrait, paths: dict[str, Path], notes: list[str]) -> None:

@@ -1,7 +1,10 @@
-"""``emohead bench``: per-stage time, real-time factor and renderer speed on this machine.
+"""``emohead bench``: per-stage time, real-time factor, renderer speed and every registered model's speed.
 
 Uses the bundled demo portrait and its speech (trimmed to ``--seconds``), no transcript (so the ASR
-path runs: ``--asr``), output to a temporary folder. Figures are wall-clock seconds.
+path runs: ``--asr``), output to a temporary folder. Figures are wall-clock seconds. The model and
+renderer sections come from the registries: every registered motion model gets an inference row (on
+inputs analysed once) and, when it is trainable, a training row (one real optimisation step of its own
+training module on batches of its own shapes).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from emohead.errors import EmoheadError
+
 
 def _render_fps(renderer, meshes) -> float:
     t = time.perf_counter()
@@ -23,76 +28,62 @@ def _render_fps(renderer, meshes) -> float:
     return len(meshes) / (time.perf_counter() - t)
 
 
-def bench_models(portrait, speech, train_steps: int = 10, batch_size: int = 16) -> dict:
-    """Motion-model inference speed (frames/s, motion only) and training speed (steps/s, batches of the bundled
-    configs' shapes with random values: compute-bound, so the values do not matter)."""
+def bench_models(inputs, names=None, train_steps: int = 10, batch_size: int = 16) -> dict:
+    """Motion-model inference speed (frames/s, motion only, on ``inputs`` analysed once) and training speed
+    (steps/s on random batches of the model's own shapes: compute-bound, so the values do not matter)."""
     import emohead
-    from emohead.motion import MODELS
+    from emohead.motion import specs
 
     out = {}
-    for name in MODELS:
+    for name, spec in specs().items():
+        if names and name not in names:
+            continue
         try:
-            emohead.generate(portrait, speech, model=name)  # warm-up
-            res = emohead.generate(portrait, speech, model=name)
-        except Exception as err:  # noqa: BLE001 - a model without weights or torch is reported, not fatal
+            model = emohead.load_motion_model(name)
+            model.generate(inputs)  # warm-up
+            t = time.perf_counter()
+            motion = model.generate(inputs)
+            row = {"inference_fps": round(len(motion) / (time.perf_counter() - t), 1)}
+            if spec.trainable:
+                row["train_steps_per_s"] = round(train_speed(spec, train_steps, batch_size), 2)
+        except (EmoheadError, ImportError) as err:  # a model without its extra installed is reported, not fatal
             out[name] = {"error": str(err).splitlines()[0]}
             print(f"{name:9s} not available: {out[name]['error']}")
             continue
-        row = {"inference_fps": round(res.n_frames / res.timings["motion"], 1)}
-        if name != "analytic":
-            row["train_steps_per_s"] = round(_train_speed(name, train_steps, batch_size), 2)
         out[name] = row
         extra = f", training {row['train_steps_per_s']} steps/s (batch {batch_size})" if "train_steps_per_s" in row else ""
         print(f"{name:9s} motion inference {row['inference_fps']:.0f} frames/s{extra}")
     return out
 
 
-def _train_speed(name: str, steps: int, batch_size: int) -> float:
+def train_speed(spec, steps: int = 10, batch_size: int = 16) -> float:
+    """Optimisation steps per second of ``spec``'s training module on its bundled (or default) network."""
     import torch
 
-    from emohead.motion.eapc import EAPC
-    from emohead.motion.mul2lm import Mul2Lm
-    from emohead.train.modules import EapcModule, Mul2LmModule
-
     torch.manual_seed(0)
-    if name == "eapc":
-        module = EapcModule(EAPC.from_pretrained("eapc").train())
-        batch = {"mfcc_window": torch.randn(batch_size, 25, 28, 12), "llf": torch.randn(batch_size, 25, 25), "lm": torch.randn(batch_size, 25, 136),
-                 "ref": torch.randn(batch_size, 136), "mask": torch.ones(batch_size, 25), "emotion": torch.randint(0, 8, (batch_size,)),
-                 "synthetic": torch.zeros(batch_size)}  # fmt: skip
-
-        def step(opt):
-            opt.zero_grad()
-            module.loss(batch)[0].backward()
-            opt.step()
-    else:
-        module = Mul2LmModule(Mul2Lm.from_pretrained("mul2lm").train())
-        t = 50
-        batch = {"mfcc": torch.randn(batch_size, t, 40), "text": torch.rand(batch_size, t, 227), "lm": torch.randn(batch_size, t, 204),
-                 "p_id": torch.randn(batch_size, 204), "p_emo": torch.randn(batch_size, t, 204), "mask": torch.ones(batch_size, t)}  # fmt: skip
-
-        def step(opt):  # one generator and one discriminator update, as in training
-            opt.zero_grad()
-            q, g, _, _ = module.g_loss(batch)
-            g.backward()
-            module.d_loss(batch, q).backward()
-            opt.step()
-
-    opt = torch.optim.Adam(module.parameters(), lr=1e-4)
-    step(opt)
+    net_cls = spec.load(spec.network)
+    net = net_cls.from_pretrained(spec.weights_location) if spec.weights else net_cls(**spec.default_config.get("model", {}))
+    module = spec.load(spec.module)(net.train())
+    batch, opts = module.random_batch(batch_size), module.bench_optimizers()
+    module.optimisation_step(batch, opts)
     t0 = time.perf_counter()
     for _ in range(steps):
-        step(opt)
+        module.optimisation_step(batch, opts)
     return steps / (time.perf_counter() - t0)
 
 
-def run_bench(seconds: float = 10.0, sizes=(256, 512), json_path: Path | None = None, asr: str = "auto") -> dict:
+def run_bench(seconds: float = 10.0, sizes=(256, 512), json_path: Path | None = None, asr: str = "auto", models=None) -> dict:
     import emohead
-    from emohead.cli import demo_inputs
-    from emohead.render.warp import WarpRenderer
+    from emohead.assets import demo_inputs
+    from emohead.outputs import atomic_path, check_writable
+    from emohead.render import RENDERERS, load_renderer
     from emohead.text.asr import resolve_asr
     from emohead.video.io import ffmpeg_exe
 
+    if not 0 < seconds <= 600:
+        raise EmoheadError(f"--seconds {seconds:g} is out of range; use a length from 0 to 600 seconds")
+    if json_path is not None:
+        check_writable(json_path, "--json report")
     portrait, speech, _ = demo_inputs()
     asr = resolve_asr(asr, fallback="phones")
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
@@ -104,26 +95,25 @@ def run_bench(seconds: float = 10.0, sizes=(256, 512), json_path: Path | None = 
         emohead.generate(portrait, audio, size=256, asr=asr)  # warm-up: first imports and model loads
         for size in sizes:
             res = emohead.generate(portrait, audio, output=Path(tmp) / f"out{size}.mp4", size=size, asr=asr)
-            renderer = WarpRenderer(res.portrait)
             meshes = res.motion.mesh()
-            render_fps = _render_fps(renderer, meshes)
             total = sum(res.timings.values())
             row = {"stages_s": {k: round(v, 3) for k, v in res.timings.items()}, "total_s": round(total, 3),
-                   "realtime_factor": round(total / res.duration, 3), "warp_render_fps": round(render_fps, 1), "frames": res.n_frames}  # fmt: skip
-            try:
-                from emohead.render import load_renderer
-
-                row["lm2vid_render_fps"] = round(_render_fps(load_renderer("lm2vid", res.portrait), meshes[:50]), 1)
-            except Exception as err:  # noqa: BLE001 - no torch in a base install: reported, not fatal
-                row["lm2vid_render_fps"] = f"not available: {str(err).splitlines()[0]}"
+                   "realtime_factor": round(total / res.duration, 3), "frames": res.n_frames, "render_fps": {}}  # fmt: skip
+            for name in RENDERERS:
+                try:
+                    renderer = load_renderer(name, res.portrait)
+                    row["render_fps"][name] = round(_render_fps(renderer, meshes if name == "warp" else meshes[:50]), 1)
+                except (EmoheadError, ImportError) as err:  # no torch in a base install: reported, not fatal
+                    row["render_fps"][name] = f"not available: {str(err).splitlines()[0]}"
             report["sizes"][size] = row
             stages = "  ".join(f"{k} {v:.2f}s" for k, v in res.timings.items())
+            renderers = ", ".join(f"{k} {v if isinstance(v, str) else f'{v:.0f} fps'}" for k, v in row["render_fps"].items())
             print(f"{size}px  {stages}  | total {total:.2f}s  real-time factor {row['realtime_factor']:.2f} "
-                  f"({1 / row['realtime_factor']:.1f}x faster than real time)  | warp renderer {render_fps:.0f} fps, "
-                  f"lm2vid refiner {row['lm2vid_render_fps']} fps")  # fmt: skip
-    report["models"] = bench_models(portrait, speech)
+                  f"({1 / row['realtime_factor']:.1f}x faster than real time)  | renderers: {renderers}")  # fmt: skip
+        report["models"] = bench_models(res.inputs, models)
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(f"peak memory {report['peak_rss_mb']:.0f} MB")
     if json_path:
-        Path(json_path).write_text(json.dumps(report, indent=1) + "\n")
+        with atomic_path(Path(json_path)) as tmp:
+            tmp.write_text(json.dumps(report, indent=1) + "\n")
     return report

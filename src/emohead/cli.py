@@ -11,21 +11,38 @@ import sys
 import time
 from pathlib import Path
 
+from emohead import limits
 from emohead.api import GenerateOptions
 from emohead.data.adapters import SCANNERS
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.errors import EmoheadError
+from emohead.motion import specs
 from emohead.outputs import check_writable
-from emohead.train.run import TRAINABLE
+from emohead.render import RENDERERS
+from emohead.train.run import trainable
 
 _DEFAULTS = GenerateOptions()
 SHEET_EMOTIONS = ("neutral", "happy", "sad", "angry", "surprise")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes follow the CLI's contract too: one line naming the problem, exit code 1."""
+
+    def error(self, message: str):
+        self.exit(1, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
+def _choices(registry) -> str:
+    """'name: summary' lines of a registry, for --help."""
+    return "; ".join(f"{name} ({spec.summary.split(':')[0]})" for name, spec in registry.items())
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--emotion", help=f"a label ({', '.join(EMOTIONS)}) or a timeline such as 'neutral@0-1.5,happy:0.9@1.5-4,sad:0.6@4-'")
-    p.add_argument("--intensity", type=float, default=1.0, help="emotion intensity 0..1 (above 1 exaggerates, clamped at 1.5; default 1)")
-    p.add_argument("--size", type=int, choices=(256, 512), default=_DEFAULTS.size, help="face crop size in pixels (default %(default)s)")
+    p.add_argument("--emotion", help=f"a label ({', '.join(EMOTIONS)}), a timeline such as 'neutral@0-1.5,happy:0.9@1.5-4,sad:0.6@4-', "
+                   "or 'voice' to read it from the voice (models that can: see --model)")  # fmt: skip
+    p.add_argument("--intensity", type=float, default=1.0,
+                   help=f"emotion intensity 0..1 (above 1 exaggerates, clamped at {limits.INTENSITY_MAX:g}; default 1)")  # fmt: skip
+    p.add_argument("--size", type=int, choices=limits.SIZES, default=_DEFAULTS.size, help="face crop size in pixels (default %(default)s)")
     p.add_argument("--full-frame", action="store_true", help="paste the animated face back into the whole photo")
     p.add_argument("--seed", type=int, default=_DEFAULTS.seed, help="seed for blinks and head sway (default %(default)s)")
     p.add_argument(
@@ -36,9 +53,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="emohead", description="Emotion-controllable talking faces from one portrait and speech, offline on a CPU."
-    )
+    parser = _Parser(prog="emohead", description="Emotion-controllable talking faces from one portrait and speech, offline on a CPU.")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -53,10 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="without a transcript: recognise words with whisper (needs emohead[asr]) and align them, or recognise "
                    "phones directly; auto = whisper when installed (default %(default)s)")  # fmt: skip
     g.add_argument("--reference-portrait", type=Path, help="photo whose facial expression sets the emotion (instead of --emotion)")
+    g.add_argument("--intensity-curve", help="keyframes SECONDS:INTENSITY for one --emotion label, e.g. '0:0,2:1,4:0.3' (linear between)")
+    g.add_argument("--emotion-text", help="describe the expression in words, e.g. 'a faint, nervous smile' (models that can: see --model)")
     g.add_argument("--face-index", type=int, help="which face to animate when the photo has several (0 = largest)")
-    g.add_argument("--model", default=_DEFAULTS.model, help="motion model: analytic, eapc or mul2lm (default %(default)s)")
-    g.add_argument("--renderer", default=_DEFAULTS.renderer, help="renderer (default %(default)s)")
-    g.add_argument("--weights", type=Path, help="trained weights folder for --model eapc/mul2lm (default: the bundled ones)")
+    g.add_argument("--model", default=_DEFAULTS.model, help=f"motion model (default %(default)s): {_model_help()}")
+    g.add_argument("--renderer", default=_DEFAULTS.renderer, help=f"renderer (default %(default)s): {_choices(RENDERERS)}")
+    g.add_argument("--weights", type=Path, help="trained weights folder for a model with weights (default: the bundled ones)")
     g.add_argument("--renderer-weights", type=Path, help="trained weights folder for --renderer lm2vid (default: bundled)")
     g.add_argument("--export-motion", type=Path, help="write motion tracks: .npz (lm68, mesh, blendshapes, pose, fps) or .json")
     g.add_argument("--blendshapes-csv", type=Path, help="write the 52 blendshape curves + head rotation as a Live Link Face CSV")
@@ -94,8 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="the papers' metrics on real clips, beside real-video, static and audio-energy baselines",
                         description="Reconstruct each test clip from its first frame, audio, transcript and emotion label; "
                         "write report.md and report.json.")  # fmt: skip
-    ev.add_argument("--model", default="analytic", help="motion model (default %(default)s)")
-    ev.add_argument("--renderer", default="warp", help="renderer (default %(default)s)")
+    ev.add_argument("--model", default=_DEFAULTS.model, help=f"motion model (default %(default)s): {', '.join(specs())}")
+    ev.add_argument("--renderer", default=_DEFAULTS.renderer, help=f"renderer (default %(default)s): {', '.join(RENDERERS)}")
     ev.add_argument("--weights", type=Path, help="trained weights folder for the model (default: bundled)")
     ev.add_argument("--renderer-weights", type=Path, help="trained weights folder for the renderer (default: bundled)")
     ev.add_argument("--data", required=True, type=Path, help="an emohead cache (emohead prepare) or a folder of videos")
@@ -112,10 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     tr = sub.add_parser("train", help="train a motion model on a feature cache (Lightning; DDP under torchrun)",
                         description="Train on an emohead cache; resumes from OUT/checkpoints/last.ckpt; exports OUT/weights.")  # fmt: skip
-    tr.add_argument("model", choices=TRAINABLE)
+    tr.add_argument("model", choices=list(trainable()), help="what to train: " + _choices(trainable()))
     tr.add_argument("--data", required=True, type=Path, help="feature cache (emohead prepare / scripts/build_corpus.py)")
     tr.add_argument("--out", required=True, type=Path, help="run folder: logs, checkpoints, weights")
-    tr.add_argument("--config", type=Path, help='JSON with "model", "train" and "data" sections (constructor arguments)')
+    tr.add_argument("--config", type=Path, help='JSON with "model", "train" and "data" sections (constructor arguments); '
+                    "default: the model folder's config.json")  # fmt: skip
     tr.add_argument("--max-steps", type=int, default=-1)
     tr.add_argument("--max-epochs", type=int, default=10)
     tr.add_argument("--batch-size", type=int, default=32)
@@ -133,7 +151,15 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--sizes", type=int, nargs="+", default=[256, 512], choices=(256, 512))
     b.add_argument("--json", type=Path, help="also write the figures as JSON")
     b.add_argument("--asr", choices=("auto", "whisper", "phones"), default="auto", help="recogniser timed (default %(default)s)")
+    b.add_argument("--models", nargs="+", metavar="MODEL", help=f"motion models to time (default: all of {', '.join(specs())})")
     return parser
+
+
+def _model_help() -> str:
+    from emohead.emotion.condition import KINDS
+
+    return "; ".join(f"{name} ({spec.summary.split(':')[0]}; emotion from {', '.join(KINDS[k] for k in KINDS if k in spec.conditions)})"
+                     for name, spec in specs().items())  # fmt: skip
 
 
 def _options(args) -> dict:
@@ -161,11 +187,10 @@ def cmd_generate(args) -> None:
         if not args.transcript_file.is_file():
             raise EmoheadError(f"transcript file not found: {args.transcript_file} (check the path)")
         transcript = args.transcript_file.read_text(errors="replace")
-    if args.emotion is not None and args.reference_portrait is not None:
-        raise EmoheadError("give either --emotion or --reference-portrait, not both")
     result = emohead.generate(
         args.portrait, args.audio, transcript=transcript, emotion=args.emotion, intensity=args.intensity,
-        reference_portrait=args.reference_portrait, output=args.output, export_motion=args.export_motion,
+        intensity_curve=args.intensity_curve, reference_portrait=args.reference_portrait, emotion_text=args.emotion_text,
+        output=args.output, export_motion=args.export_motion,
         blendshapes_csv=args.blendshapes_csv, face_index=args.face_index, model=args.model,
         renderer=args.renderer,
         weights=args.weights,
@@ -176,23 +201,20 @@ def cmd_generate(args) -> None:
     _report(result, args.quiet)
 
 
-def demo_inputs() -> tuple[Path, Path, str]:
-    from emohead.assets import asset_path
-
-    return asset_path("demo/portrait.jpg"), asset_path("demo/speech.flac"), asset_path("demo/transcript.txt").read_text().strip()
-
-
 def cmd_demo(args) -> None:
     import emohead
+    from emohead.assets import demo_inputs
 
     portrait, audio, transcript = demo_inputs()
+    if args.contact_sheet:
+        check_writable(args.contact_sheet, "contact sheet")
     result = emohead.generate(portrait, audio, transcript=transcript, emotion=args.emotion, intensity=args.intensity,
                               output=args.output, **_options(args))  # fmt: skip
     _report(result, args.quiet)
     if args.contact_sheet:
         from emohead.sheet import contact_sheet
 
-        contact_sheet(portrait, audio, transcript, args.contact_sheet, SHEET_EMOTIONS, size=args.size, seed=args.seed)
+        contact_sheet(portrait, audio, transcript, args.contact_sheet, SHEET_EMOTIONS, size=args.size, seed=args.seed, inputs=result.inputs)
         if not args.quiet:
             print(f"wrote {args.contact_sheet}")
 
@@ -256,7 +278,7 @@ def cmd_train(args) -> None:
 def cmd_bench(args) -> None:
     from emohead.bench import run_bench
 
-    run_bench(args.seconds, args.sizes, args.json, args.asr)
+    run_bench(args.seconds, args.sizes, args.json, args.asr, args.models)
 
 
 def main(argv: list[str] | None = None) -> int:

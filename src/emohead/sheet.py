@@ -18,9 +18,12 @@ def _face_zoom(frame: np.ndarray, keep: float = 0.7) -> np.ndarray:
 
 
 def contact_sheet(
-    portrait, audio, transcript: str | None, path: Path, emotions, size: int = 256, columns: int = 6, seed: int = 0
-) -> np.ndarray:
-    """Render ``columns`` frames (spread over the clip, mouth-open frames preferred) per emotion; write a PNG."""
+    portrait, audio, transcript: str | None, path: Path, emotions, size: int = 256, columns: int = 6, seed: int = 0,
+    model: str = "analytic", inputs=None,
+) -> np.ndarray:  # fmt: skip
+    """Render ``columns`` frames (spread over the clip, mouth-open frames preferred) per emotion; write a PNG.
+    The portrait, audio and transcript are analysed once (or pass ``inputs`` from ``emohead.analyze``);
+    each emotion only re-runs the motion model and renders the picked frames."""
     import cv2
 
     import emohead
@@ -29,25 +32,25 @@ def contact_sheet(
     from emohead.render.warp import WarpRenderer
 
     path = check_writable(path, "contact sheet")
+    inputs = inputs or emohead.analyze(portrait, audio, transcript=transcript, size=size, seed=seed)
+    motion_model = emohead.load_motion_model(model)
+    renderer = WarpRenderer(inputs.portrait)
     rows, picks = [], None
     for emotion in emotions:
-        result = emohead.generate(portrait, audio, transcript=transcript, emotion=emotion, size=size, seed=seed)
+        motion = motion_model.generate(inputs.with_emotion(emotion))
         if picks is None:  # the most open frame in each of `columns` equal slices of the clip
-            opening = mouth_opening(result.lm68)
+            opening = mouth_opening(motion.lm68())
             edges = np.linspace(0, len(opening), columns + 1).astype(int)
             picks = [a + int(np.argmax(opening[a:b])) for a, b in zip(edges[:-1], edges[1:])]
-        renderer = WarpRenderer(result.portrait)
-        tiles = [_face_zoom(renderer.render(result.motion.mesh(i, i + 1)[0])) for i in picks]
+        tiles = [_face_zoom(renderer.render(motion.mesh(i, i + 1)[0])) for i in picks]
         row = np.concatenate(tiles, axis=1)
         cv2.putText(row, emotion, (8, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.8 * size / 256, (255, 255, 255), 3, cv2.LINE_AA)
         cv2.putText(row, emotion, (8, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.8 * size / 256, (20, 20, 20), 1, cv2.LINE_AA)
         rows.append(row)
     sheet = np.concatenate(rows, axis=0)
     with atomic_path(path) as tmp:
-        if not cv2.imwrite(
-            str(tmp.with_suffix(".png")) if tmp.suffix.lower() != ".png" else str(tmp), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR)
-        ):
-            raise OSError(f"could not write {path}")
-        if tmp.suffix.lower() != ".png":
-            tmp.with_suffix(".png").replace(tmp)
+        ok, png = cv2.imencode(".png", cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+        if not ok:
+            raise OSError(f"could not encode {path}")
+        tmp.write_bytes(png.tobytes())
     return sheet

@@ -13,3 +13,8 @@ def asset_path(name: str) -> Path:
     if not path.exists():
         raise FileNotFoundError(f"bundled asset {name!r} is missing from {ASSETS_DIR}; reinstall emohead")
     return path
+
+
+def demo_inputs() -> tuple[Path, Path, str]:
+    """The bundled demo: (portrait, speech, transcript)."""
+    return asset_path("demo/portrait.jpg"), asset_path("demo/speech.flac"), asset_path("demo/transcript.txt").read_text().strip()

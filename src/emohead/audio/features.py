@@ -11,13 +11,14 @@ from functools import lru_cache
 
 import numpy as np
 
+from emohead import dims
 from emohead.audio.io import SAMPLE_RATE
 from emohead.video.io import FPS
 
 HOP = 160  # 10 ms
 WIN = 400  # 25 ms
 N_FFT = 512
-SAMPLES_PER_FRAME = SAMPLE_RATE // FPS  # 640
+SAMPLES_PER_FRAME = dims.SAMPLES_PER_FRAME
 SILENCE_DBFS = -50.0
 
 
@@ -92,7 +93,7 @@ def frame_energy_db(samples: np.ndarray) -> np.ndarray:
     return (10.0 * np.log10((x.astype(np.float64) ** 2).mean(1) + 1e-12)).astype(np.float32)
 
 
-N_MFCC = 40  # the first 13 coefficients are the classic MFCC: the DCT rows do not depend on how many are kept
+N_MFCC = dims.N_MFCC  # the first 13 coefficients are the classic MFCC: the DCT rows do not depend on how many are kept
 
 
 @dataclass
@@ -150,7 +151,7 @@ class _Accumulator:
         t = max(1, round(duration * FPS))
         energy = np.concatenate(self.energy) if self.energy else np.full(1, -120.0, np.float32)
         m100 = np.concatenate(self.m100) if self.m100 else np.zeros((4, N_MFCC), np.float32)
-        llf = np.concatenate(self.llf) if self.llf else np.zeros((1, 25), np.float32)
+        llf = np.concatenate(self.llf) if self.llf else np.zeros((1, dims.N_LLF), np.float32)
         energy, llf, m100 = _fit_length(energy, t), _fit_length(llf, t), _fit_length(m100, 4 * t)
         return AudioFeatures(duration=duration, mfcc=m100.reshape(t, 4, -1).mean(1), mfcc100=m100, energy_db=energy, llf=llf)
 

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
+from emohead import dims
 from emohead.errors import EmoheadError
 from emohead.video.io import ffmpeg_exe, probe
 
-SAMPLE_RATE = 16000
+SAMPLE_RATE = dims.SAMPLE_RATE
 
 
 def check_audio(path: str | Path, max_minutes: float | None = None) -> float:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from emohead import dims
 from emohead.audio.features import SILENCE_DBFS, AudioFeatures
 from emohead.audio.io import SAMPLE_RATE, load_audio
 from emohead.data.adapters import ClipSource
@@ -20,7 +21,7 @@ from emohead.face.analyze import track_video
 from emohead.face.ibug68 import to_ibug68
 from emohead.face.model import FaceModel, canonicalize
 from emohead.text.align import Aligner, Phone, normalize_transcript, words_of
-from emohead.text.asr import recognize_and_align, whisper_states
+from emohead.text.asr import phones_for_speech, whisper_states
 from emohead.video.io import FPS, probe
 
 MAX_GAP = 2
@@ -63,13 +64,9 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 def phones_for(src: ClipSource, samples: np.ndarray, aligner: Aligner, asr: str = "auto") -> tuple[list[Phone], str, str]:
     """Phones aligned to the dataset's transcript, or to what ASR heard when there is none (or it does
     not align). Returns (phones, transcript used, its source: "dataset" or "asr")."""
-    if src.transcript:
-        words, _ = aligner.known_words(normalize_transcript(src.transcript))
-        phones = aligner.align(samples, words)
-        if phones:
-            return phones, src.transcript, "dataset"
-    phones, heard = recognize_and_align(samples, aligner, asr)
-    return phones, heard, "asr"
+    words = aligner.known_words(normalize_transcript(src.transcript))[0] if src.transcript else []
+    phones, heard = phones_for_speech(samples, words, aligner, asr)
+    return (phones, src.transcript, "dataset") if heard is None else (phones, heard, "asr")
 
 
 def _phone_arrays(phones: list[Phone], start: float, stop: float, dataset_words=None) -> dict[str, np.ndarray]:
@@ -114,9 +111,9 @@ def process_clip(src: ClipSource, face_model: FaceModel | None = None, aligner: 
         raise ClipError(f"audio/video length mismatch ({len(found) / FPS:.2f} s video vs {n_audio / FPS:.2f} s audio)")
     n = min(n_audio, len(found))
     points, shapes, found = points[:n], shapes[:n], found[:n]
-    samples = np.pad(samples, (0, max(0, n * 640 - len(samples))))
+    samples = np.pad(samples, (0, max(0, n * dims.SAMPLES_PER_FRAME - len(samples))))
 
-    audio = AudioFeatures.from_chunks([samples[: n * 640]])
+    audio = AudioFeatures.from_chunks([samples[: n * dims.SAMPLES_PER_FRAME]])
     if audio.energy_db.max() < SILENCE_DBFS:
         raise ClipError("audio is silent")
     features = audio.slice(0, n)

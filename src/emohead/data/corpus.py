@@ -3,7 +3,7 @@
 Real clips here have one emotion each, and most have none; the papers need the same content with
 different emotions and intensities (MEDTalk builds exactly such pairs from a generator). For each
 real clip outside the held-back set, and each emotion x intensity level, the analytic model's
-calibrated FACS prototype is composed onto the clip's real blendshapes (``motion.analytic.add_emotion``:
+calibrated FACS prototype is composed onto the clip's real blendshapes (``motion.animate.add_emotion``:
 speech keeps the lip gap), and the real mesh is moved by the face model's basis times the change:
 ``mesh' = mesh + basis @ (w' - w)``, so the real speaker's identity and lip motion stay, and only the
 expression differs. Audio features are the source clip's (the voice is not changed: a known limit
@@ -21,7 +21,7 @@ from emohead.face import blendshapes as bs
 from emohead.face.geometry import apply_pose
 from emohead.face.ibug68 import to_ibug68
 from emohead.face.model import FaceModel
-from emohead.motion.analytic import add_emotion
+from emohead.motion.animate import add_emotion
 
 # Real clips of shared/data never trained on or fitted to (speakers no other clip shares): the
 # honest test set for evaluation. The face model is fitted without them as well.
@@ -39,7 +39,7 @@ def synthesize(arrays: dict[str, np.ndarray], emotion: str, weight: float, face_
     target = w.copy()
     expressive = bs.indices(EXPRESSIVE)
     target[:, expressive] = protos.baseline[expressive]
-    offset = np.repeat((weight * protos.matrix[EMOTIONS.index(emotion)])[None], len(w), axis=0)
+    offset = np.repeat(protos.label_offset(emotion, weight)[None], len(w), axis=0)
     target = np.clip(add_emotion(target, offset, face_model.basis), 0.0, 1.0)
     delta = (target - w) @ face_model.basis.reshape(bs.COUNT, -1)
     mesh = arrays["mesh"] + delta.reshape(len(w), -1, 3)

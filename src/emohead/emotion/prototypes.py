@@ -89,6 +89,22 @@ class Prototypes:
             self.baseline[bs.INDEX[ch]] = v
         self.table = table
 
+    def offset(self, weights: np.ndarray) -> np.ndarray:
+        """Per-frame emotion weights (T, 8) -> blendshape offsets (T, 52) against a relaxed face."""
+        return weights @ self.matrix
+
+    def label_offset(self, emotion: str, weight: float) -> np.ndarray:
+        """One emotion at ``weight`` (e.g. ``level_weight(level)``) -> (52,) blendshape offset."""
+        return weight * self.matrix[EMOTIONS.index(emotion)]
+
+    def reference_offset(self, blendshapes: np.ndarray) -> np.ndarray:
+        """A reference face's blendshapes (52,) -> its expression as an offset from the relaxed baseline,
+        on the expressive channels only (speech, blinks and gaze stay the model's)."""
+        offset = np.zeros(bs.COUNT, np.float32)
+        idx = bs.indices(EXPRESSIVE)
+        offset[idx] = blendshapes[idx] - self.baseline[idx]
+        return offset
+
     def nearest(self, offset: np.ndarray) -> tuple[str, float]:
         """The emotion whose prototype best matches a blendshape offset (cosine similarity)."""
         m = self.matrix[1:]

@@ -4,7 +4,7 @@
 Grammar: comma-separated items ``NAME[:INTENSITY][@START-[END]]``; times in seconds, END open means
 "to the end", an item without ``@`` covers the whole clip. Gaps are neutral; boundaries blend with a
 raised-cosine cross-fade of ``transition`` seconds. Intensity 0..1 is the usual range; above 1
-exaggerates, up to :data:`MAX_INTENSITY` (higher values are clamped, with a note).
+exaggerates, up to :data:`INTENSITY_MAX` (higher values are clamped, with a note).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import numpy as np
 
 from emohead.emotion.vocabulary import EMOTIONS, canonical_emotion
 from emohead.errors import EmoheadError
+from emohead.limits import INTENSITY_MAX
 
-MAX_INTENSITY = 1.5
 _ITEM = re.compile(r"^\s*([A-Za-z]+)\s*(?::\s*([0-9]*\.?[0-9]+))?\s*(?:@\s*([0-9]*\.?[0-9]+)?\s*-\s*([0-9]*\.?[0-9]+)?)?\s*$")
 
 
@@ -63,9 +63,9 @@ def timeline_weights(segments: list[Segment], n_frames: int, fps: float, transit
     weights = np.zeros((n_frames, len(EMOTIONS)), np.float32)
     for seg in segments:
         inten = seg.intensity
-        if inten > MAX_INTENSITY:
-            notes.append(f"intensity {inten:g} for {seg.emotion} clamped to {MAX_INTENSITY:g}")
-            inten = MAX_INTENSITY
+        if inten > INTENSITY_MAX:
+            notes.append(f"intensity {inten:g} for {seg.emotion} clamped to {INTENSITY_MAX:g}")
+            inten = INTENSITY_MAX
         inside = _soft_box(t, seg.start, np.inf if seg.end is None else seg.end, transition)
         weights[:, EMOTIONS.index(seg.emotion)] += inten * inside
     return weights, notes

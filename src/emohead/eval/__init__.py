@@ -5,10 +5,18 @@ classifier) take a user-supplied file and report "not available" without it; nev
 """
 
 
-def user_weights(path, env: str):
-    """The user's weights file (``path``, else $``env``) as a Path, or None when neither names a file."""
+def user_weights(path, env: str, flag: str = "weights"):
+    """The user's weights file (``path``, else $``env``) as a Path; None when neither is given. A named file
+    that does not exist is an error (a typo must not turn a metric into "not available" silently)."""
     import os
     from pathlib import Path
 
+    from emohead.errors import EmoheadError
+
     p = path or os.environ.get(env)
-    return Path(p) if p and Path(p).is_file() else None
+    if not p:
+        return None
+    if not Path(p).is_file():
+        source = f"--{flag}" if path else f"${env}"
+        raise EmoheadError(f"{source} {p}: no such file; check the path, or leave it out to report the metric as not available")
+    return Path(p)

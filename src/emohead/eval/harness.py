@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from emohead.dims import FPS
 from emohead.errors import EmoheadError
 
 BASELINES = ("real video", "static portrait", "audio-energy mouth")
@@ -83,21 +84,21 @@ def _audio_segment(src: str, start: float, seconds: float, dst: Path) -> Path:
 
 
 def _system_from_motion(portrait, motion, renderer_name: str, renderer_weights=None) -> SystemOutput:
-    from emohead.face.ibug68 import to_ibug68
-    from emohead.render import load_renderer
-
-    canon = to_ibug68(motion.face_model.canonical(motion.neutral, motion.blendshapes))
-    frames = list(load_renderer(renderer_name, portrait, renderer_weights).frames(motion))
-    return SystemOutput(frames, canon, motion.lm68(), motion.blendshapes)
-
-
-def reconstruct(meta: dict, arrays: dict, opts: EvalOptions, workdir: Path) -> tuple[dict[str, SystemOutput], dict]:
-    """All systems' outputs for one cached clip, plus the real clip's data for scoring."""
     import emohead
-    from emohead.api import analyze_audio
-    from emohead.face.analyze import analyze_portrait, warp_crop
-    from emohead.motion import EmotionCondition, MotionInputs
-    from emohead.motion.analytic import AnalyticMotionModel
+
+    frames = list(emohead.render(portrait, motion, renderer=renderer_name, weights=renderer_weights))
+    return SystemOutput(frames, motion.canonical_lm68(), motion.lm68(), motion.blendshapes)
+
+
+def reconstruct(meta: dict, arrays: dict, opts: EvalOptions, workdir: Path, model) -> tuple[dict[str, SystemOutput], dict]:
+    """All systems' outputs for one cached clip, plus the real clip's data for scoring. The clip's first
+    frame, audio and transcript are analysed once; every system reuses them."""
+    import dataclasses
+
+    import emohead
+    from emohead.emotion.condition import EmotionCondition
+    from emohead.face.analyze import warp_crop
+    from emohead.motion import load_motion_model
     from emohead.video.io import read_frame_range
 
     for key in ("video", "audio"):
@@ -107,12 +108,11 @@ def reconstruct(meta: dict, arrays: dict, opts: EvalOptions, workdir: Path) -> t
     start = int(meta["start_frame"])
     frames = read_frame_range(meta["video"], start, n)
     n = len(frames)
-    portrait = analyze_portrait(frames[0], opts.size)
-    audio = _audio_segment(meta["audio"], start / 25, n / 25, workdir / f"{meta['clip_id']}.wav")
+    audio = _audio_segment(meta["audio"], start / FPS, n / FPS, workdir / f"{meta['clip_id']}.wav")
     transcript = meta["transcript"] if meta.get("transcript_source") == "dataset" else None
-    result = emohead.generate(frames[0], audio, transcript=transcript, emotion=meta.get("emotion"), model=opts.model, size=opts.size,
-                              weights=opts.weights)  # fmt: skip
-    systems = {system_name(opts): _system_from_motion(portrait, _trim(result.motion, n), opts.renderer, opts.renderer_weights)}
+    inputs = emohead.analyze(frames[0], audio, transcript=transcript, emotion=meta.get("emotion"), size=opts.size)
+    portrait = inputs.portrait
+    systems = {system_name(opts): _system_from_motion(portrait, model.generate(inputs).trim(n), opts.renderer, opts.renderer_weights)}
 
     m = portrait.crop_matrix
     real_crop_lm = arrays["lm68_image"][:n].copy()
@@ -121,9 +121,9 @@ def reconstruct(meta: dict, arrays: dict, opts: EvalOptions, workdir: Path) -> t
                                          arrays["blendshapes"][:n])  # fmt: skip
     systems["static portrait"] = SystemOutput([portrait.crop] * n, np.repeat(arrays["lm68"][:1], n, 0),
                                               np.repeat(portrait.lm68[None], n, 0), np.repeat(arrays["blendshapes"][:1], n, 0))  # fmt: skip
-    feats, _, _ = analyze_audio(audio, None, [], asr="phones")
-    energy_motion = AnalyticMotionModel().generate(MotionInputs(portrait, feats, None, EmotionCondition()))
-    systems["audio-energy mouth"] = _system_from_motion(portrait, _trim(energy_motion, n), opts.renderer, opts.renderer_weights)
+    energy_inputs = dataclasses.replace(inputs, phones=None, emotion=EmotionCondition())  # the jaw follows loudness only
+    energy_motion = load_motion_model("analytic").generate(energy_inputs)
+    systems["audio-energy mouth"] = _system_from_motion(portrait, energy_motion.trim(n), opts.renderer, opts.renderer_weights)
     real = {"energy_db": arrays["energy_db"][:n], "emotion": meta.get("emotion"), "portrait": portrait, "audio": audio,
             "lm68": arrays["lm68"][:n], "blendshapes": arrays["blendshapes"][:n]}  # fmt: skip
     return systems, real
@@ -136,12 +136,6 @@ def system_name(opts: EvalOptions) -> str:
     return f"{opts.model}{run} + {opts.renderer}{renderer_run}"
 
 
-def _trim(motion, n):
-    from dataclasses import replace
-
-    return replace(motion, blendshapes=motion.blendshapes[:n], pose=motion.pose[:n])
-
-
 class Scorers:
     """The metric models that need weights, loaded once (None where the user supplied none)."""
 
@@ -149,17 +143,17 @@ class Scorers:
         from emohead.eval import emotion_classifier, fid, identity, syncnet, user_weights
 
         self.fer = self.inception = self.syncnet = self.identity = None
-        if (p := user_weights(opts.fer_weights, emotion_classifier.ENV)) is not None:
+        if (p := user_weights(opts.fer_weights, emotion_classifier.ENV, "fer-weights")) is not None:
             self.fer = emotion_classifier.load_fer(p)
         else:
             unavailable["Emo-Acc"] = unavailable["Emo-Prob"] = (
                 f"no FER2013 mini-Xception weights (--fer-weights or ${emotion_classifier.ENV})"
             )
-        if (p := user_weights(opts.inception_weights, fid.ENV)) is not None:
+        if (p := user_weights(opts.inception_weights, fid.ENV, "inception-weights")) is not None:
             self.inception = fid.load_inception(p)
         else:
             unavailable["FID"] = f"no Inception weights (--inception-weights or ${fid.ENV})"
-        if (p := user_weights(opts.syncnet_weights, syncnet.ENV)) is not None:
+        if (p := user_weights(opts.syncnet_weights, syncnet.ENV, "syncnet-weights")) is not None:
             self.syncnet = syncnet.load_syncnet(p)
         else:
             unavailable["LSE-D"] = unavailable["LSE-C"] = f"no SyncNet weights (--syncnet-weights or ${syncnet.ENV})"
@@ -216,6 +210,7 @@ def run_eval(data: str | Path, out: str | Path, opts: EvalOptions | None = None)
     from emohead.data.cache import Cache
     from emohead.eval.fid import inception_features
     from emohead.eval.frechet import frechet_between
+    from emohead.motion import load_motion_model
 
     opts = opts or EvalOptions()
     t0 = time.time()
@@ -240,8 +235,9 @@ def run_eval(data: str | Path, out: str | Path, opts: EvalOptions | None = None)
         sums: dict[str, dict[str, list]] = {}
         pooled: dict[str, dict[str, list]] = {}
         metas = {m["clip_id"]: m for m in cache.metas()}
+        model = load_motion_model(opts.model, weights=opts.weights)
         for row in tqdm(rows, unit="clip", desc="eval", disable=not opts.progress):
-            systems, real = reconstruct(metas[row["clip_id"]], cache.load(row["clip_id"]), opts, workdir)
+            systems, real = reconstruct(metas[row["clip_id"]], cache.load(row["clip_id"]), opts, workdir, model)
             scores = score_clip(systems, real, scorers)
             report.per_clip.append({"clip": row["clip_id"], **scores})
             report.frames += len(real["lm68"])

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from emohead import dims
 from emohead.errors import EmoheadError
 from emohead.face import blendshapes as bs
 from emohead.face.ibug68 import to_ibug68
 from emohead.face.model import FaceModel, canonicalize
+from emohead.face.portrait import Portrait
+from emohead.limits import MIN_FACE_PX
 
-MIN_FACE_PX = 64
 CROP_SCALE = 1.75  # crop side / face-mesh height: hair, ears and chin with room for head motion
 
 
@@ -161,33 +163,6 @@ def warp_crop(rgb: np.ndarray, matrix: np.ndarray, size: int) -> np.ndarray:
     )
 
 
-@dataclass
-class Portrait:
-    """A portrait ready to animate. All geometry is in pixels of ``crop`` unless named otherwise.
-
-    image: (H, W, 3) uint8, the original photo (EXIF-rotated); crop: (S, S, 3) uint8;
-    crop_matrix: (2, 3) original pixels -> crop pixels; mesh: (478, 3); lm68: (68, 3);
-    blendshapes: (52,) in [0, 1]; pose: (6,) (see face.geometry); canonical: (478, 3) pose-free mesh;
-    neutral: (478, 3) canonical mesh with the portrait's own expression removed by ``face_model``.
-    """
-
-    image: np.ndarray
-    crop: np.ndarray
-    crop_matrix: np.ndarray
-    mesh: np.ndarray
-    lm68: np.ndarray
-    blendshapes: np.ndarray
-    pose: np.ndarray
-    canonical: np.ndarray
-    neutral: np.ndarray
-    face_model: FaceModel
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def size(self) -> int:
-        return self.crop.shape[0]
-
-
 def _find_faces(landmarker: FaceLandmarker, rgb: np.ndarray) -> list[FaceObservation]:
     faces = landmarker.detect(rgb)
     if faces:
@@ -275,16 +250,16 @@ def track_video(path, fps: float | None = None, landmarker: FaceLandmarker | Non
     own = landmarker is None
     landmarker = landmarker or FaceLandmarker("video", max_faces=1)
     points, shapes, found = [], [], []
-    rate = fps or 25.0
+    rate = fps or float(dims.FPS)
     try:
         for i, frame in enumerate(read_frames(path, fps=fps)):
             faces = landmarker.detect(frame, timestamp_ms=round(i * 1000 / rate))
             found.append(bool(faces))
-            points.append(faces[0].points if faces else np.full((478, 3), np.nan))
+            points.append(faces[0].points if faces else np.full((dims.N_MESH, 3), np.nan))
             shapes.append(faces[0].blendshapes if faces else np.zeros(bs.COUNT, np.float32))
     finally:
         if own:
             landmarker.close()
     if not points:
-        return np.zeros((0, 478, 3)), np.zeros((0, bs.COUNT), np.float32), np.zeros(0, bool)
+        return np.zeros((0, dims.N_MESH, 3)), np.zeros((0, bs.COUNT), np.float32), np.zeros(0, bool)
     return np.stack(points), np.stack(shapes), np.array(found)

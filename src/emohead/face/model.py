@@ -8,22 +8,22 @@ This is emohead's open stand-in for a 3DMM (EmoSpeaker's BFM coefficients) and f
 Canonical units: the template's outer eye corners (mesh 33 and 263) are 1 apart, origin at the
 centroid of :data:`~emohead.face.geometry.RIGID_VERTICES`. The basis is fitted by ridge regression
 on real frames where MediaPipe gives both the mesh and the 52 blendshapes
-(``scripts/fit_face_basis.py``; how the shipped one was made is in ``assets/face_model/README.md``).
+(``scripts/fit_face_basis.py``; how the shipped one was made is in ``assets/weights/face_model/README.md``).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from emohead import dims
 from emohead.face import blendshapes as bs
 from emohead.face.geometry import RIGID_VERTICES, apply_pose, pose_from_similarity, similarity_fit
 
-N_VERTICES = 478
+N_VERTICES = dims.N_MESH
 
 
 def canonicalize(points: np.ndarray, template: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -68,16 +68,12 @@ class FaceModel:
         w = np.linalg.solve(a.T @ a + ridge * np.eye(bs.COUNT), a.T @ y.T).T
         return np.clip(w, 0.0, 1.0).astype(np.float32)
 
-    # -- persistence: safetensors + config.json, never pickle ---------------------------------------
+    # -- persistence: the artefact format every learnt thing uses (``emohead.weights``) -----------------
     def save(self, directory: str | Path) -> None:
-        from safetensors.numpy import save_file
+        from emohead.weights import save_artifact
 
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
         tensors = {"template": self.template.astype(np.float32), "basis": self.basis.astype(np.float32)}
-        save_file(tensors, str(directory / "model.safetensors"))
-        config = {"n_vertices": N_VERTICES, "blendshapes": list(bs.NAMES), **self.info}
-        (directory / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+        save_artifact(directory, "FaceModel", {"n_vertices": dims.N_MESH, "blendshapes": list(bs.NAMES)}, tensors, self.info)
 
     @classmethod
     def default(cls) -> FaceModel:
@@ -87,18 +83,13 @@ class FaceModel:
     @classmethod
     def load(cls, directory: str | Path | None = None) -> FaceModel:
         """Load a face model folder; ``None`` loads the one shipped with emohead."""
-        from safetensors.numpy import load_file
+        from emohead.errors import EmoheadError
+        from emohead.weights import load_artifact
 
-        if directory is None:
-            from emohead.assets import asset_path
-
-            directory = asset_path("face_model")
-        directory = Path(directory)
-        config = json.loads((directory / "config.json").read_text())
+        config, tensors, doc = load_artifact(directory or "face_model", "FaceModel")
         if config.get("blendshapes") != list(bs.NAMES):
-            raise ValueError(f"{directory}: blendshape channel order differs from emohead's 52-channel order")
-        tensors = load_file(str(directory / "model.safetensors"))
-        info = {k: v for k, v in config.items() if k not in ("n_vertices", "blendshapes")}
+            raise EmoheadError(f"{directory}: its blendshape channel order differs from emohead's 52-channel order; refit it")
+        info = {k: v for k, v in doc.items() if k not in ("class", "config")}
         return cls(template=tensors["template"], basis=tensors["basis"], info=info)
 
 

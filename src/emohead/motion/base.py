@@ -3,52 +3,70 @@
 A motion model turns :class:`MotionInputs` (portrait, audio features, phones, emotion condition)
 into a :class:`Motion`: per-frame blendshapes and head pose at 25 fps, from which the face model
 gives the 478 mesh and the 68 landmarks. Renderers consume a ``Motion``; they never see the model.
+``emohead.analyze`` makes the inputs once; any number of models and emotions can then use them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from emohead import dims
 from emohead.audio.features import AudioFeatures
-from emohead.emotion.vocabulary import EMOTIONS
-from emohead.face.analyze import Portrait
+from emohead.emotion.condition import EmotionCondition, EmotionRequest, check_supported, resolve
 from emohead.face.ibug68 import to_ibug68
 from emohead.face.model import FaceModel
+from emohead.face.portrait import Portrait
 from emohead.text.align import Phone
 
 
 @dataclass
-class EmotionCondition:
-    """How emotion is asked for. Exactly one of these is in effect:
+class MotionInputs:
+    """Everything a motion model reads, each input analysed once.
 
-    weights: (T, 8) per-frame intensities in EMOTIONS order (a label or a timeline);
-    reference: (52,) blendshape offset read from an emotional reference portrait;
-    neither: keep the portrait's own expression.
+    portrait: the analysed face; audio: 25 fps features; phones: aligned or recognised phones (None: the
+    acoustic fallback); emotion: the resolved condition for every frame; seed: blinks, sway, sampling.
+    The rest is context for callers: the request the condition came from (so :meth:`with_emotion` can
+    ask for another), the analysed reference portrait, the audio file and its duration, the transcript
+    used, notes for the user and seconds per analysis stage.
     """
 
-    weights: np.ndarray | None = None
-    reference: np.ndarray | None = None
-
-    @property
-    def dominant(self) -> str | None:
-        if self.weights is None:
-            return None
-        return EMOTIONS[int(np.argmax(self.weights.sum(0)))]
-
-
-@dataclass
-class MotionInputs:
     portrait: Portrait
     audio: AudioFeatures
     phones: list[Phone] | None
     emotion: EmotionCondition = field(default_factory=EmotionCondition)
     seed: int = 0
+    request: EmotionRequest = field(default_factory=EmotionRequest)
+    reference: Portrait | None = None
+    audio_path: Path | None = None
+    duration: float = 0.0
+    transcript: str | None = None
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def n_frames(self) -> int:
         return self.audio.n_frames
+
+    def with_emotion(self, emotion: str | None = None, **request) -> MotionInputs:
+        """The same analysed face, audio and text with another emotion request (``EmotionRequest`` fields;
+        a reference photo not analysed yet is analysed now). Cheap: nothing else is analysed again."""
+        req = EmotionRequest(emotion=emotion, **request).check()
+        reference = self.reference
+        if req.kind == "reference" and not isinstance(req.reference, Portrait):
+            from emohead.face.analyze import analyze_portrait
+            from emohead.face.image import load_image
+
+            image = req.reference if isinstance(req.reference, np.ndarray) else load_image(req.reference, "reference portrait")
+            reference = analyze_portrait(image, self.portrait.size, what="reference portrait")
+        elif isinstance(req.reference, Portrait):
+            reference = req.reference
+        notes: list[str] = []
+        cond = resolve(req, self.n_frames, reference, notes)
+        return dataclasses.replace(self, emotion=cond, request=req, reference=reference, notes=self.notes + notes)
 
 
 @dataclass
@@ -64,7 +82,7 @@ class Motion:
     pose: np.ndarray
     neutral: np.ndarray
     face_model: FaceModel
-    fps: float = 25.0
+    fps: float = float(dims.FPS)
 
     def __len__(self) -> int:
         return len(self.blendshapes)
@@ -78,11 +96,36 @@ class Motion:
         """(T, 68, 3) float32 iBUG landmarks in crop pixels (computed in chunks: memory stays flat)."""
         return np.concatenate([to_ibug68(self.mesh(i, i + chunk)) for i in range(0, max(len(self), 1), chunk)])[: len(self)]
 
+    def canonical_lm68(self) -> np.ndarray:
+        """(T, 68, 3) float32 pose-free iBUG landmarks, canonical units."""
+        return to_ibug68(self.face_model.canonical(self.neutral, self.blendshapes))
+
+    def trim(self, n: int) -> Motion:
+        """The first ``n`` frames."""
+        return dataclasses.replace(self, blendshapes=self.blendshapes[:n], pose=self.pose[:n])
+
 
 class MotionModel:
-    """Base class: subclasses set ``name`` and implement :meth:`generate`."""
+    """Base class. Subclasses set ``name`` (their registry name) and implement :meth:`_generate`;
+    :meth:`generate` first refuses an emotion condition the model's spec does not declare."""
 
     name = "base"
 
+    @property
+    def spec(self):
+        from emohead.motion import get_spec
+
+        return get_spec(self.name)
+
+    def check(self, inputs: MotionInputs) -> None:
+        """One-line error when ``inputs.emotion`` is a kind this model cannot honour."""
+        from emohead.motion import specs
+
+        check_supported(self.name, self.spec.conditions, inputs.emotion.kind, specs().values())
+
     def generate(self, inputs: MotionInputs) -> Motion:
+        self.check(inputs)
+        return self._generate(inputs)
+
+    def _generate(self, inputs: MotionInputs) -> Motion:
         raise NotImplementedError

@@ -1,13 +1,16 @@
 """Networks whose constructor arguments are their config: saved as ``config.json`` + ``model.safetensors``.
 
-``save_pretrained(dir)`` / ``from_pretrained(name_or_dir)``; a bare name resolves to weights bundled in
-``emohead/assets/weights/NAME``. Nothing is ever downloaded, and nothing is pickled.
+A subclass of :class:`ConfigModule` just calls ``super().__init__()``: the arguments its own ``__init__``
+received (defaults filled in) are recorded as ``self.config`` automatically, so a saved config cannot
+drift from the constructor. ``save_pretrained(dir)`` / ``from_pretrained(name_or_dir)`` go through
+``emohead.weights``; a bare name resolves to weights bundled in ``emohead/assets/weights/NAME``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
+import functools
+import inspect
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +18,7 @@ import torch
 from torch import nn
 
 from emohead.errors import EmoheadError
+from emohead.weights import load_artifact, save_artifact
 
 
 @contextlib.contextmanager
@@ -32,36 +36,40 @@ def quiet_inference() -> Iterator[None]:
 
 
 class ConfigModule(nn.Module):
-    """Subclasses call ``super().__init__(**config)`` with every constructor argument."""
+    """A network whose constructor arguments are recorded as ``self.config`` (see module doc)."""
 
-    def __init__(self, **config):
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            return
+        signature = inspect.signature(init)
+
+        @functools.wraps(init)
+        def recording_init(self, *args, **kw):
+            if "_recording" not in self.__dict__:  # the outermost subclass's arguments are the config
+                bound = signature.bind(self, *args, **kw)
+                bound.apply_defaults()
+                object.__setattr__(self, "_recording", {k: v for k, v in bound.arguments.items() if k != "self"})
+            init(self, *args, **kw)
+
+        cls.__init__ = recording_init
+
+    def __init__(self):
+        recorded = self.__dict__.pop("_recording", {})
         super().__init__()
-        self.config = dict(config)
+        self.config = dict(recorded)
 
     def save_pretrained(self, directory: str | Path, extra: dict | None = None) -> None:
-        from safetensors.torch import save_file
-
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        doc = {"class": type(self).__name__, "config": self.config, **(extra or {})}
-        (directory / "config.json").write_text(json.dumps(doc, indent=1) + "\n")
-        save_file({k: v.detach().contiguous() for k, v in self.state_dict().items()}, str(directory / "model.safetensors"))
+        save_artifact(directory, type(self).__name__, self.config, self.state_dict(), extra)
 
     @classmethod
     def from_pretrained(cls, name_or_dir: str | Path):
-        from safetensors.torch import load_file
-
-        directory = Path(name_or_dir)
-        if not (directory / "config.json").exists():
-            from emohead.assets import ASSETS_DIR
-
-            directory = ASSETS_DIR / "weights" / str(name_or_dir)
-        if not (directory / "config.json").exists():
-            raise EmoheadError(f"no {cls.__name__} weights at {name_or_dir} (a folder needs config.json + model.safetensors); "
-                               f"train some with `emohead train` and pass --weights RUN/weights")  # fmt: skip
-        doc = json.loads((directory / "config.json").read_text())
-        if doc.get("class") != cls.__name__:
-            raise EmoheadError(f"{directory} holds a {doc.get('class')}, not a {cls.__name__}")
-        model = cls(**doc["config"])
-        model.load_state_dict(load_file(str(directory / "model.safetensors")))
+        config, tensors, doc = load_artifact(name_or_dir, cls.__name__, framework="pt")
+        try:
+            model = cls(**config)
+            model.load_state_dict(tensors)
+        except (TypeError, RuntimeError) as err:
+            first = str(err).strip().splitlines()[0]
+            raise EmoheadError(f"the {cls.__name__} weights at {name_or_dir} do not fit this version ({first}); retrain or re-export them") from None
         return model.eval()

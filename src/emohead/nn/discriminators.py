@@ -10,15 +10,16 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from emohead import dims
 from emohead.nn.blocks import mlp
 
 
 class RealismDiscriminator(nn.Module):
     """x: (B, T, 204) -> (B, T) logits."""
 
-    def __init__(self, dims=(204, 256, 256, 128, 64, 1)):
+    def __init__(self, widths=(dims.LM68_3D, 256, 256, 128, 64, 1)):
         super().__init__()
-        self.net = mlp(list(dims))
+        self.net = mlp(list(widths))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(-1)
@@ -27,7 +28,7 @@ class RealismDiscriminator(nn.Module):
 class TemporalDiscriminator(nn.Module):
     """x: (B, T, 204) -> (B, T-1) logits for each pair of consecutive frames."""
 
-    def __init__(self, tower=(204, 256, 128, 64), head=(128, 64, 32, 1)):
+    def __init__(self, tower=(dims.LM68_3D, 256, 128, 64), head=(128, 64, 32, 1)):
         super().__init__()
         self.tower_t = mlp(list(tower), last_activation=True)
         self.tower_next = mlp(list(tower), last_activation=True)

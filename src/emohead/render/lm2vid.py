@@ -64,7 +64,7 @@ class UNet9(ConfigModule):
     H, W divisible by 16. 9 layers: 4 down, a middle layer, 4 up with skip connections."""
 
     def __init__(self, in_channels: int = 6, base: int = 64, refine: bool = False):
-        super().__init__(in_channels=in_channels, base=base, refine=refine)
+        super().__init__()
         self.refine = refine
         c = [base, base * 2, base * 4, base * 8]
         self.down = nn.ModuleList([_down(in_channels, c[0], norm=False), _down(c[0], c[1]), _down(c[1], c[2]), _down(c[2], c[3])])
@@ -181,10 +181,10 @@ class Lm2VidRenderer(MeshRenderer):
 
         import cv2
 
-        from emohead.assets import ASSETS_DIR
         from emohead.render.warp import WarpRenderer
+        from emohead.weights import resolve_weights
 
-        folder = Path(weights) if weights else ASSETS_DIR / "weights" / "lm2vid"
+        folder = resolve_weights(weights or "lm2vid", "lm2vid weights")
         self.net = UNet9.from_pretrained(folder)
         trained = json.loads((folder / "config.json").read_text()).get("trained", {})
         self.size = int(trained.get("config", {}).get("data", {}).get("size", 128))

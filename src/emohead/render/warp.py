@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from emohead.face.analyze import Portrait
+from emohead.face.portrait import Portrait
 from emohead.render.base import MeshRenderer
 from emohead.render.mouth import LOWER_INNER, UPPER_INNER, draw_mouth
 

@@ -14,11 +14,11 @@ import numpy as np
 
 from emohead.audio.io import SAMPLE_RATE
 from emohead.errors import EmoheadError
+from emohead.limits import ALIGN_MAX_SECONDS
 from emohead.text.align import Aligner, Phone, normalize_transcript
 
 ASR_CHOICES = ("auto", "whisper", "pocketsphinx", "phones")  # phones: pocketsphinx phone loop, no words
 WINDOW = 30 * SAMPLE_RATE  # whisper's fixed input window
-WHOLE_ALIGN_S = 120.0  # up to this length, what was heard is force-aligned in one pass
 
 
 def whisper_available() -> bool:
@@ -82,7 +82,7 @@ def recognize_and_align(samples: np.ndarray, aligner: Aligner, asr: str = "auto"
         segments = [(aligner.transcribe(samples[s : s + step]), s / SAMPLE_RATE, min(len(samples), s + step) / SAMPLE_RATE)
                     for s in range(0, len(samples), step)]  # fmt: skip
     heard = " ".join(t for t, _, _ in segments)
-    if len(samples) <= WHOLE_ALIGN_S * SAMPLE_RATE:  # one pass: ASR segment edges are too loose to align within
+    if len(samples) <= ALIGN_MAX_SECONDS * SAMPLE_RATE:  # one pass: ASR segment edges are too loose to align within
         words, _ = aligner.known_words(normalize_transcript(heard))
         phones = aligner.align(samples, words, offset=offset)
         if phones:
@@ -95,3 +95,18 @@ def recognize_and_align(samples: np.ndarray, aligner: Aligner, asr: str = "auto"
         phones += aligned or aligner.recognize(samples[a:b], offset=offset + start)
         n_words += len(words)
     return sorted(phones, key=lambda p: p.start), heard
+
+
+def phones_for_speech(samples: np.ndarray, words: list[str], aligner: Aligner, asr: str = "auto", offset: float = 0.0,
+                      notes: list[str] | None = None) -> tuple[list[Phone], str | None]:  # fmt: skip
+    """The one phone policy, shared by generation and the data engine: the transcript's ``words``
+    force-aligned; with no transcript, or one that does not align, what ASR heard (``asr``), force-aligned,
+    and where that does not align either, recognised phones. Returns (phones, the text ASR heard, or None
+    when the transcript was used)."""
+    if words:
+        phones = aligner.align(samples, words, offset=offset)
+        if phones:
+            return phones, None
+        if notes is not None:
+            notes.append("forced alignment failed (the transcript may not match the audio); phones come from speech recognition")
+    return recognize_and_align(samples, aligner, asr, offset)

@@ -8,7 +8,6 @@ frame's mesh (``refine=True``, the refiner). Frames are decoded once and kept in
 
 from __future__ import annotations
 
-import lightning as L
 import numpy as np
 import torch
 from torch.utils.data import Dataset
@@ -16,6 +15,7 @@ from torch.utils.data import Dataset
 from emohead.face.geometry import apply_pose
 from emohead.nn.losses import gan_d_loss, gan_g_loss
 from emohead.render.lm2vid import ImageDiscriminator, draw_sketch, load_vgg19, perceptual_loss
+from emohead.train.base import TrainingModule
 
 
 def _to_tensor(img: np.ndarray) -> torch.Tensor:
@@ -58,7 +58,7 @@ class Lm2VidData(Dataset):
         return {"x": torch.cat([sketch, _to_tensor(self.inputs[i])]), "sketch": sketch, "y": _to_tensor(self.targets[i])}
 
 
-class Lm2VidModule(L.LightningModule):
+class Lm2VidModule(TrainingModule):
     """L = L_VGG + 0.01 L_DQ (mul2lm + lm2vid, Sec. 3.4), manual optimisation; Adam 1e-4 for G and D_Q."""
 
     def __init__(self, net, lr: float = 1e-4, w_adv: float = 0.01, vgg_weights: str | None = None):
@@ -69,20 +69,30 @@ class Lm2VidModule(L.LightningModule):
         self.summary_extra = {"perceptual_loss": "vgg19" if self.vgg is not None else "l1+grad"}
         self.automatic_optimization = False
 
-    def training_step(self, batch, _):
-        opt_g, opt_d = self.optimizers()
+    def random_batch(self, batch_size: int, size: int = 128) -> dict[str, torch.Tensor]:
+        x = torch.rand(batch_size, self.net.config["in_channels"], size, size) * 2 - 1
+        return {"x": x, "sketch": x[:, :3], "y": torch.rand(batch_size, 3, size, size) * 2 - 1}
+
+    def optimisation_step(self, batch: dict, optimizers, backward=None) -> dict[str, torch.Tensor]:
+        """One generator update, then one D_Q update; returns the losses for logging."""
+        backward = backward or (lambda loss: loss.backward())
+        opt_g, opt_d = optimizers
         fake = self.net(batch["x"])
         rec = perceptual_loss(fake, batch["y"], self.vgg)
         g = rec + self.w_adv * gan_g_loss(self.d(torch.cat([fake, batch["sketch"]], 1)))
         opt_g.zero_grad()
-        self.manual_backward(g)
+        backward(g)
         opt_g.step()
         real_in, fake_in = torch.cat([batch["y"], batch["sketch"]], 1), torch.cat([fake.detach(), batch["sketch"]], 1)
         d = gan_d_loss(self.d(real_in), self.d(fake_in))
         opt_d.zero_grad()
-        self.manual_backward(d)
+        backward(d)
         opt_d.step()
-        self.log_dict({"train/rec": rec, "train/g": g, "train/d": d}, prog_bar=True, batch_size=len(fake))
+        return {"train/rec": rec, "train/g": g, "train/d": d}
+
+    def training_step(self, batch, _):
+        losses = self.optimisation_step(batch, self.optimizers(), self.manual_backward)
+        self.log_dict(losses, prog_bar=True, batch_size=len(batch["x"]))
 
     def validation_step(self, batch, _):
         self.log("val/rec", perceptual_loss(self.net(batch["x"]), batch["y"], self.vgg), prog_bar=True, batch_size=len(batch["x"]))

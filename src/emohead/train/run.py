@@ -16,26 +16,25 @@ from pathlib import Path
 
 from emohead.errors import EmoheadError
 
-TRAINABLE = ("eapc", "mul2lm", "lm2vid")
+def trainable() -> dict:
+    """name -> spec of everything ``emohead train`` can train: motion models and renderers with a training module."""
+    from emohead.motion import specs
+    from emohead.render import RENDERERS
+
+    return {name: spec for name, spec in {**specs(), **RENDERERS}.items() if spec.trainable}
 
 
-def _parts(model: str):
-    from emohead.motion.eapc import EAPC
-    from emohead.motion.mul2lm import Mul2Lm
-    from emohead.train.modules import EapcData, EapcModule, Mul2LmData, Mul2LmModule
-
-    if model == "lm2vid":
-        from emohead.render.lm2vid import UNet9
-        from emohead.train.lm2vid import Lm2VidData, Lm2VidModule
-
-        return UNet9, Lm2VidModule, Lm2VidData
-    return {"eapc": (EAPC, EapcModule, EapcData), "mul2lm": (Mul2Lm, Mul2LmModule, Mul2LmData)}[model]
+def _parts(name: str):
+    """(network class, training module class, dataset class) from the spec."""
+    spec = trainable()[name]
+    return spec.load(spec.network), spec.load(spec.module), spec.load(spec.dataset)
 
 
 def train(model: str, data, out, config: dict | None = None, max_steps: int = -1, max_epochs: int = 10, batch_size: int = 32,
           workers: int = 0, accelerator: str = "auto", devices="auto", strategy: str = "auto", progress: bool = True,
           seed: int = 0) -> dict:  # fmt: skip
-    """Train ``model`` on a feature cache; returns a summary (steps, minutes, steps/s, final losses)."""
+    """Train ``model`` on a feature cache; returns a summary (steps, minutes, steps/s, final losses).
+    ``config`` ({"model", "train", "data"} constructor arguments) defaults to the model folder's config.json."""
     import lightning as L
     import torch
     from lightning.pytorch.callbacks import ModelCheckpoint
@@ -44,10 +43,11 @@ def train(model: str, data, out, config: dict | None = None, max_steps: int = -1
 
     from emohead.data.cache import Cache
 
-    if model not in TRAINABLE:
-        raise EmoheadError(f"cannot train {model!r}; trainable: {', '.join(TRAINABLE)}")
+    choices = trainable()
+    if model not in choices:
+        raise EmoheadError(f"cannot train {model!r}; trainable: {', '.join(choices)}")
     cache, out = Cache(data), Path(out)
-    config = dict(config or {})
+    config = dict(config if config is not None else choices[model].default_config)
     net_cfg, train_cfg = config.get("model", {}), config.get("train", {})
     net_cls, module_cls, data_cls = _parts(model)
     L.seed_everything(seed, workers=True)

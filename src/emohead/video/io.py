@@ -9,9 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
+from emohead import dims
 from emohead.errors import EmoheadError
 
-FPS = 25
+FPS = dims.FPS
 
 
 def ffmpeg_exe() -> str:

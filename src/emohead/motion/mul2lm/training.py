@@ -1,67 +1,22 @@
-"""Lightning modules for the landmark models. Each reads windows from a feature cache, trains the
-network with its paper's losses and optimiser, and exports ``config.json`` + ``model.safetensors``."""
+"""Training Mul2Lm: windows of MFCC, text features and canonical landmarks; GAN training with manual
+optimisation (Sec. 3.3): L = 0.1 L_F + 0.1 L_L + 0.01 L_DR + 0.01 L_DF, Adam 1e-4."""
 
 from __future__ import annotations
 
-import lightning as L
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from emohead import dims
 from emohead.data.datasets import WindowDataset
 from emohead.emotion.prototypes import level_weight, load_prototypes
+from emohead.emotion.vocabulary import EMOTIONS
 from emohead.face.model import FaceModel
-from emohead.motion.landmark_models import emotional_landmarks
+from emohead.motion.landmarks import emotional_landmarks
 from emohead.nn.discriminators import RealismDiscriminator, TemporalDiscriminator
-from emohead.nn.losses import gan_d_loss, gan_g_loss, landmark_sq_error, laplacian_lip_loss, pairwise_structure_loss
-
-
-class EapcData(Dataset):
-    """25-frame windows: mfcc_window, llf, 2D landmarks, reference landmarks (the clip's first frame), labels."""
-
-    def __init__(self, cache, split="train", window=25):
-        self.windows = WindowDataset(cache, window=window, split=split, fields=("mfcc_window", "llf", "lm68"), reference_fields=("lm68",))
-
-    def __len__(self):
-        return len(self.windows)
-
-    def __getitem__(self, i):
-        it = self.windows[i]
-        return {"mfcc_window": it["mfcc_window"], "llf": it["llf"], "lm": it["lm68"][..., :2].reshape(len(it["lm68"]), -1),
-                "ref": it["ref_lm68"][:, :2].reshape(-1), "mask": it["mask"], "emotion": it["emotion"], "synthetic": it["synthetic"]}  # fmt: skip
-
-
-class EapcModule(L.LightningModule):
-    """L = L_mse + L_lmd (EAPC Eq. 13) + cross-entropy of the LLF encoder on labelled real clips. Adam 1e-4."""
-
-    def __init__(self, net, lr: float = 1e-4, emotion_weight: float = 1.0):
-        super().__init__()
-        self.net, self.lr, self.emotion_weight = net, lr, emotion_weight
-
-    def loss(self, batch):
-        pred, logits = self.net(batch["mfcc_window"], batch["llf"], batch["ref"])
-        m = batch["mask"][..., None]
-        mse = (((pred - batch["lm"]) ** 2) * m).sum() / (m.sum() * pred.shape[-1])
-        b, t = pred.shape[:2]
-        lmd = pairwise_structure_loss(pred.reshape(b * t, 68, 2), batch["lm"].reshape(b * t, 68, 2))
-        known = (batch["emotion"] >= 0) & (batch["synthetic"] == 0)  # synthetic rows keep the source clip's voice
-        ce = torch.zeros((), device=pred.device)
-        if known.any():
-            target = batch["emotion"][known][:, None].expand(-1, t).reshape(-1)
-            ce = torch.nn.functional.cross_entropy(logits[known].reshape(-1, logits.shape[-1]), target)
-        return mse + lmd + self.emotion_weight * ce, {"mse": mse, "lmd": lmd, "ce": ce}
-
-    def training_step(self, batch, _):
-        loss, parts = self.loss(batch)
-        self.log_dict({"train/loss": loss, **{f"train/{k}": v for k, v in parts.items()}}, prog_bar=True, batch_size=len(batch["lm"]))
-        return loss
-
-    def validation_step(self, batch, _):
-        loss, _ = self.loss(batch)
-        self.log("val/loss", loss, prog_bar=True, batch_size=len(batch["lm"]))
-
-    def configure_optimizers(self):
-        return torch.optim.Adam(self.net.parameters(), lr=self.lr)
+from emohead.nn.losses import gan_d_loss, gan_g_loss, landmark_sq_error, laplacian_lip_loss
+from emohead.text.features import TEXT_DIM
+from emohead.train.base import TrainingModule
 
 
 class Mul2LmData(Dataset):
@@ -82,9 +37,8 @@ class Mul2LmData(Dataset):
         p_id = it["ref_lm68"].reshape(-1)
         if it["emotion"] >= 0:
             neutral = self.face_model.identity_neutral(it["ref_mesh"], it["ref_blendshapes"])
-            weights = np.zeros((1, 8), np.float32)
-            weights[0, it["emotion"]] = level_weight(int(it["intensity"]))
-            p_emo = emotional_landmarks(self.face_model, neutral, weights @ load_prototypes().matrix)[0].reshape(-1)
+            offset = load_prototypes().label_offset(EMOTIONS[it["emotion"]], level_weight(int(it["intensity"])))
+            p_emo = emotional_landmarks(self.face_model, neutral, offset[None])[0].reshape(-1)
         else:
             p_emo = p_id
         t = len(it["lm68"])
@@ -92,7 +46,7 @@ class Mul2LmData(Dataset):
                 "p_emo": np.repeat(p_emo[None], t, 0).astype(np.float32), "mask": it["mask"]}  # fmt: skip
 
 
-class Mul2LmModule(L.LightningModule):
+class Mul2LmModule(TrainingModule):
     """GAN training with manual optimisation (mul2lm Sec. 3.3): L = 0.1 L_F + 0.1 L_L + 0.01 L_DR + 0.01 L_DF,
     Adam 1e-4 for the generator and both discriminators.
 
@@ -111,10 +65,27 @@ class Mul2LmModule(L.LightningModule):
         self.lr, self.w, self.d_scale = lr, (w_f, w_l, w_dr, w_df), d_scale
         self.automatic_optimization = False
 
+    def random_batch(self, batch_size: int, window: int = 50) -> dict[str, torch.Tensor]:
+        b, t = batch_size, window
+        return {"mfcc": torch.randn(b, t, dims.N_MFCC), "text": torch.rand(b, t, TEXT_DIM), "lm": torch.randn(b, t, dims.LM68_3D),
+                "p_id": torch.randn(b, dims.LM68_3D), "p_emo": torch.randn(b, t, dims.LM68_3D), "mask": torch.ones(b, t)}
+
+    def optimisation_step(self, batch: dict, optimizers) -> None:
+        """One generator update, then one discriminator update, as in :meth:`training_step`."""
+        opt_g, opt_d = optimizers
+        q, g, _, _ = self.g_loss(batch)
+        opt_g.zero_grad()
+        g.backward()
+        opt_g.step()
+        d = self.d_loss(batch, q)
+        opt_d.zero_grad()
+        d.backward()
+        opt_d.step()
+
     def generator_loss(self, batch):
         q = self.net(batch["mfcc"], batch["text"], batch["p_id"], batch["p_emo"])
         b, t = q.shape[:2]
-        pred, target, mask = q.reshape(b, t, 68, 3), batch["lm"].reshape(b, t, 68, 3), batch["mask"]
+        pred, target, mask = q.reshape(b, t, dims.N_LM68, 3), batch["lm"].reshape(b, t, dims.N_LM68, 3), batch["mask"]
         return q, landmark_sq_error(pred, target, mask), laplacian_lip_loss(pred, target, mask)
 
     def discriminate(self, lm, batch):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from emohead import dims
 from emohead.nn.base import ConfigModule
 from emohead.nn.blocks import mlp
 from emohead.text.features import TEXT_DIM
@@ -29,18 +30,17 @@ from emohead.text.features import TEXT_DIM
 class Mul2Lm(ConfigModule):
     """mfcc (B, T, 40), text (B, T, 227), p_id (B, 204), p_emo (B, T, 204) -> Q (B, T, 204)."""
 
-    def __init__(self, n_mfcc: int = 40, text_dim: int = TEXT_DIM, hidden: int = 256, heads: int = 4, layers: int = 2,
+    def __init__(self, n_mfcc: int = dims.N_MFCC, text_dim: int = TEXT_DIM, hidden: int = 256, heads: int = 4, layers: int = 2,
                  use_text: bool = True, use_emotion: bool = True):  # fmt: skip
-        super().__init__(n_mfcc=n_mfcc, text_dim=text_dim, hidden=hidden, heads=heads, layers=layers, use_text=use_text,
-                         use_emotion=use_emotion)  # fmt: skip
+        super().__init__()
         self.use_text, self.use_emotion = use_text, use_emotion
         self.audio_lstm = nn.LSTM(n_mfcc, hidden, batch_first=True)
         self.merge = nn.Linear(hidden + (text_dim if use_text else 0), hidden)
         block = nn.TransformerEncoderLayer(hidden, heads, dim_feedforward=2 * hidden, dropout=0.1, batch_first=True)
         self.text_encoder = nn.TransformerEncoder(block, layers)
-        self.identity_encoder = mlp([204] + [hidden] * 5, last_activation=True)
-        self.emotion_encoder = mlp([204] + [hidden] * 5, last_activation=True) if use_emotion else None
-        self.decoder = mlp([3 * hidden if use_emotion else 2 * hidden, 512, 256, 256, 256, 204])
+        self.identity_encoder = mlp([dims.LM68_3D] + [hidden] * 5, last_activation=True)
+        self.emotion_encoder = mlp([dims.LM68_3D] + [hidden] * 5, last_activation=True) if use_emotion else None
+        self.decoder = mlp([3 * hidden if use_emotion else 2 * hidden, 512, 256, 256, 256, dims.LM68_3D])
 
     def forward(self, mfcc, text, p_id, p_emo=None):
         a, _ = self.audio_lstm(mfcc)

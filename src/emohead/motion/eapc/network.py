@@ -22,16 +22,17 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from emohead import dims
 from emohead.nn.base import ConfigModule
 from emohead.nn.blocks import mlp
 
-N_EMOTIONS = 8
+N_EMOTIONS = dims.N_EMOTIONS
 
 
 class LLFEncoder(nn.Module):
     """llf (B, T, 25) -> emotion logits (B, T, 8)."""
 
-    def __init__(self, n_llf: int = 25, hidden: int = 64):
+    def __init__(self, n_llf: int = dims.N_LLF, hidden: int = 64):
         super().__init__()
         self.lstm = nn.LSTM(n_llf, hidden, num_layers=3, batch_first=True)
         self.out = nn.Linear(hidden, N_EMOTIONS)
@@ -45,13 +46,13 @@ class EAPC(ConfigModule):
     """mfcc_window (B, T, 28, 12), llf (B, T, 25), ref (B, 136)[, emotion (B, T, 8)] -> (landmarks (B, T, 136), emotion logits)."""
 
     def __init__(self, hidden: int = 256, llf_hidden: int = 64, skip: bool = True, attention: bool = True):
-        super().__init__(hidden=hidden, llf_hidden=llf_hidden, skip=skip, attention=attention)
+        super().__init__()
         self.skip, self.attention = skip, attention
-        self.audio_lstm = nn.LSTM(28 * 12, hidden, num_layers=3, batch_first=True)
-        self.llf_encoder = LLFEncoder(25, llf_hidden)
+        self.audio_lstm = nn.LSTM(dims.MFCC_WINDOW[0] * dims.MFCC_WINDOW[1], hidden, num_layers=3, batch_first=True)
+        self.llf_encoder = LLFEncoder(dims.N_LLF, llf_hidden)
         width = hidden + N_EMOTIONS
         self.lm_lstm = nn.LSTM(hidden, width, batch_first=True)
-        self.head = mlp([width, 512, 256, 136], slope=None)
+        self.head = mlp([width, 512, 256, dims.LM68_2D], slope=None)
 
     def forward(self, mfcc_window, llf, ref, emotion=None):
         b, t = mfcc_window.shape[:2]

@@ -1,0 +1,107 @@
+"""The analytic motion model: emohead's training-free default.
+
+Speech: each aligned phone pulls the mouth toward its viseme target with a dominance that decays
+with distance from the phone (Cohen & Massaro 1993 coarticulation); bilabials (/p b m/) then seal
+the lips as a hard constraint, and loudness scales how far the jaw opens. Without phones the mouth
+follows the speech envelope (acoustic fallback, any language).
+Emotion: calibrated FACS prototypes (``emotion.prototypes``), weighted per frame by the label,
+timeline or intensity curve, or a reference portrait's expression, added to the expressive channels;
+speech channels are composed (emotion adds to them), never overwritten. Plus seeded natural blinks
+and small speech-driven head motion around the portrait's own pose (``motion.animate``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from emohead import dims
+from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
+from emohead.face import blendshapes as bs
+from emohead.motion.analytic.visemes import BILABIAL, target
+from emohead.motion.animate import add_blinks, add_emotion, closed_neutral, loudness, scaled_head_motion, smooth
+from emohead.motion.base import Motion, MotionInputs, MotionModel
+from emohead.text.align import Phone
+
+OPENING = bs.indices(("jawOpen", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthUpperUpLeft", "mouthUpperUpRight", "mouthFunnel"))
+SPEECH = bs.indices(bs.SPEECH_CHANNELS + ("mouthSmileLeft", "mouthSmileRight"))
+
+
+def viseme_curves(phones: list[Phone], n_frames: int, fps: float, decay: float = 0.07) -> tuple[np.ndarray, np.ndarray]:
+    """Coarticulated speech blendshapes (T, 52) and bilabial closure strength (T,) in [0, 1].
+
+    Frame k is sampled at its centre (k + 0.5) / fps. A phone shorter than one frame is widened to
+    one frame around its centre, so every phone reaches at least one frame.
+    """
+    t = (np.arange(n_frames) + 0.5) / fps
+    num = np.zeros((n_frames, bs.COUNT), np.float64)
+    den = np.full(n_frames, 1e-6)
+    closure = np.zeros(n_frames, np.float32)
+    half_frame = 0.5 / fps
+    for p in phones:
+        vec, dom = target(p.label)
+        c, h = (p.start + p.end) / 2, max((p.end - p.start) / 2, half_frame)
+        lo, hi = np.searchsorted(t, [c - h - 6 * decay, c + h + 6 * decay])
+        dist = np.maximum(np.abs(t[lo:hi] - c) - h, 0.0)
+        d = dom * np.exp(-dist / decay)
+        num[lo:hi] += d[:, None] * vec
+        den[lo:hi] += d
+        if p.label in BILABIAL:
+            seal = np.clip(1.0 - dist / (1.5 * half_frame), 0.0, 1.0)
+            closure[lo:hi] = np.maximum(closure[lo:hi], seal)
+    return (num / den[:, None]).astype(np.float32), closure
+
+
+def envelope_curves(energy_db: np.ndarray, fps: float) -> np.ndarray:
+    """Acoustic fallback (no phones): jaw follows the smoothed loudness."""
+    r = smooth(loudness(energy_db), 0.04, fps)
+    out = np.zeros((len(r), bs.COUNT), np.float32)
+    out[:, bs.INDEX["jawOpen"]] = 0.5 * r**0.8
+    out[:, bs.INDEX["mouthLowerDownLeft"]] = out[:, bs.INDEX["mouthLowerDownRight"]] = 0.15 * r
+    return out
+
+
+class AnalyticMotionModel(MotionModel):
+    """Visemes + FACS emotion prototypes + blinks + head motion; no training, no weights."""
+
+    name = "analytic"
+
+    def __init__(self, head_motion: float = 1.0, blinks: bool = True):
+        self.head_motion_scale = head_motion
+        self.blinks = blinks
+
+    def speech(self, inputs: MotionInputs) -> tuple[np.ndarray, np.ndarray]:
+        """Speech-channel blendshapes (T, 52) and lip closure (T,)."""
+        n, fps = inputs.n_frames, float(dims.FPS)
+        energy = inputs.audio.energy_db
+        if inputs.phones and any(p.label != "SIL" for p in inputs.phones):
+            curves, closure = viseme_curves(inputs.phones, n, fps)
+            gain = 0.55 + 0.6 * smooth(loudness(energy), 0.03, fps)
+            curves[:, OPENING] *= gain[:, None]
+        else:
+            curves, closure = envelope_curves(energy, fps), np.zeros(n, np.float32)
+        return curves, closure
+
+    def _generate(self, inputs: MotionInputs) -> Motion:
+        portrait, n, fps = inputs.portrait, inputs.n_frames, float(dims.FPS)
+        rng = np.random.default_rng(inputs.seed)
+        speech, closure = self.speech(inputs)
+
+        w = np.zeros((n, bs.COUNT), np.float32)
+        expressive = bs.indices(EXPRESSIVE)
+        emotion = inputs.emotion.offset(n)  # the emotion's change against a relaxed face
+        if emotion is not None:
+            w[:, expressive] = load_prototypes().baseline[expressive]
+        else:
+            w[:, expressive] = portrait.blendshapes[expressive]
+        gaze = bs.indices(bs.GAZE_CHANNELS)
+        w[:, gaze] = portrait.blendshapes[gaze]
+        neutral = closed_neutral(portrait.neutral, portrait.face_model.basis, w[0])
+        w[:, SPEECH] += speech[:, SPEECH]
+        if emotion is not None:
+            w = add_emotion(w, emotion, portrait.face_model.basis)
+        w[:, OPENING] *= (1.0 - 0.92 * closure)[:, None]
+        if self.blinks:
+            add_blinks(w, fps, rng)
+        np.clip(w, 0.0, 1.0, out=w)
+        pose = scaled_head_motion(inputs, self.head_motion_scale, fps, rng)
+        return Motion(blendshapes=w, pose=pose, neutral=neutral, face_model=portrait.face_model, fps=fps)

@@ -1,0 +1,116 @@
+"""The parts of motion every model shares: loudness, smoothing, blinks, head motion, and composing an
+emotion onto speech without disturbing the lip sync.
+
+Blinks (gamma-distributed, 280 ms) and small speech-driven head motion are added by every model whose
+paper does not predict them; ``add_emotion`` is how an emotion offset meets speech: it adds to every
+channel, and whatever it would add to the inner-lip gap is cancelled through the jaw (speech owns the gap).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from emohead.emotion.vocabulary import EMOTIONS
+from emohead.face import blendshapes as bs
+
+INNER_LIPS = (np.array([82, 13, 312]), np.array([87, 14, 317]))  # upper / lower inner-lip mesh vertices
+BLINK_SHAPE = np.array([0.35, 0.85, 1.0, 0.85, 0.5, 0.2, 0.05], np.float32)  # 7 frames at 25 fps = 280 ms
+
+
+def loudness(energy_db: np.ndarray) -> np.ndarray:
+    """Per-frame loudness in [0, 1] relative to this recording (10th..95th percentile of speech level)."""
+    lo, hi = np.percentile(energy_db, 10), np.percentile(energy_db, 95)
+    return np.clip((energy_db - lo) / max(hi - lo, 6.0), 0.0, 1.0).astype(np.float32)
+
+
+def smooth(x: np.ndarray, seconds: float, fps: float) -> np.ndarray:
+    """Gaussian smoothing along axis 0."""
+    sigma = seconds * fps
+    if sigma <= 0.3:
+        return x
+    r = int(3 * sigma)
+    k = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
+    k /= k.sum()
+    pad = np.pad(x, [(r, r)] + [(0, 0)] * (x.ndim - 1), mode="edge")
+    return np.apply_along_axis(lambda c: np.convolve(c, k, mode="valid"), 0, pad)
+
+
+def blink_track(n_frames: int, fps: float, rng: np.random.Generator, mean_interval: float = 3.2) -> np.ndarray:
+    """(T,) eyelid closure: blinks at gamma-distributed intervals (at least 1.2 s apart)."""
+    out = np.zeros(n_frames, np.float32)
+    t = rng.uniform(0.8, 2.0)
+    while True:
+        k = int(t * fps)
+        if k >= n_frames:
+            return out
+        seg = BLINK_SHAPE[: n_frames - k]
+        out[k : k + len(seg)] = np.maximum(out[k : k + len(seg)], seg)
+        t += max(1.2, rng.gamma(4.0, mean_interval / 4.0))
+
+
+def head_motion(base: np.ndarray, energy_db: np.ndarray, weights: np.ndarray | None, fps: float, rng: np.random.Generator) -> np.ndarray:
+    """(T, 6) pose: the portrait's pose plus nods with loud syllables and slow sway, both small."""
+    n = len(energy_db)
+    t = np.arange(n) / fps
+    active = smooth(loudness(energy_db), 0.5, fps)
+    nod = smooth(loudness(energy_db), 0.12, fps) - active
+    pose = np.repeat(base[None].astype(np.float64), n, axis=0)
+    for axis, amp in ((0, 0.012), (1, 0.025), (2, 0.012)):  # radians
+        freqs = rng.uniform(0.08, 0.45, 3)
+        phases = rng.uniform(0, 2 * np.pi, 3)
+        sway = sum(np.sin(2 * np.pi * f * t + ph) for f, ph in zip(freqs, phases)) / 3
+        pose[:, axis] += amp * (0.4 + 0.6 * active) * sway
+    pose[:, 0] += 0.05 * nod
+    if weights is not None:  # sad droops (+pitch looks down), surprise lifts, happy livelier
+        w = {e: weights[:, i] for i, e in enumerate(EMOTIONS)}
+        pose[:, 0] += 0.06 * w["sad"] - 0.04 * w["surprise"] + 0.02 * w["angry"]
+        pose[:, :3] += (pose[:, :3] - base[:3]) * 0.3 * w["happy"][:, None]
+    return pose
+
+
+def add_blinks(w: np.ndarray, fps: float, rng: np.random.Generator) -> None:
+    """Blinks (``blink_track``) raised onto the eyelid channels of ``w`` (T, 52), in place."""
+    blink = blink_track(len(w), fps, rng)
+    for ch in bs.BLINK_CHANNELS:
+        w[:, bs.INDEX[ch]] = np.maximum(w[:, bs.INDEX[ch]], blink)
+
+
+def scaled_head_motion(inputs, scale: float, fps: float, rng: np.random.Generator) -> np.ndarray:
+    """``head_motion`` for the inputs, its rotation scaled by ``scale`` (the --head-motion option)."""
+    base = inputs.portrait.pose
+    pose = head_motion(base, inputs.audio.energy_db, inputs.emotion.weights, fps, rng)
+    pose[:, :3] = base[:3] + scale * (pose[:, :3] - base[:3])
+    return pose
+
+
+def lip_gap_gradient(basis: np.ndarray) -> np.ndarray:
+    """(52,) change of the inner-lip gap (canonical units) per unit of each channel: the gap is linear in w."""
+    upper, lower = INNER_LIPS
+    return basis[:, lower, 1].mean(1) - basis[:, upper, 1].mean(1)
+
+
+def add_emotion(w: np.ndarray, emotion: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """Compose an emotion offset (T, 52) onto blendshapes (T, 52) that already carry speech.
+
+    Emotion adds to every channel, mouth included (composed, never overwritten), and speech keeps
+    the lip gap: whatever the emotion adds to the inner-lip gap is cancelled through the jaw.
+    Unclipped; the caller clips to [0, 1].
+    """
+    grad = lip_gap_gradient(basis)
+    out = w + emotion
+    out[:, bs.INDEX["jawOpen"]] -= (emotion @ grad) / grad[bs.INDEX["jawOpen"]]
+    return out
+
+
+def closed_neutral(neutral: np.ndarray, basis: np.ndarray, w_rest: np.ndarray, rest_gap: float = 0.004) -> np.ndarray:
+    """The identity's neutral shape moved along the jaw direction so the lips just meet at rest.
+
+    A portrait's own mouth state (open mid-word, or closed with MediaPipe still reporting some
+    jawOpen) should not decide how the mouth rests between words.
+    """
+    upper, lower = INNER_LIPS
+    gap = float((neutral[lower, 1] - neutral[upper, 1]).mean() + w_rest @ lip_gap_gradient(basis))
+    jaw = basis[bs.INDEX["jawOpen"]]
+    per_unit = float((jaw[lower, 1] - jaw[upper, 1]).mean())
+    shift = np.clip((rest_gap - gap) / per_unit, -0.6, 0.6)
+    return (neutral + shift * jaw).astype(np.float32)

@@ -1,0 +1,39 @@
+"""EAPC as a motion model: 25-frame windows cross-faded over 5 frames -> 2D landmarks -> blendshapes.
+
+Emotion comes from the voice (the LLF encoder) unless a label, timeline or intensity curve gives the
+per-frame emotion probabilities instead, as the paper's user control does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from emohead import dims
+from emohead.face.ibug68 import to_ibug68
+from emohead.motion.base import MotionInputs
+from emohead.motion.landmarks import LandmarkMotionModel
+
+
+class EapcMotionModel(LandmarkMotionModel):
+    name = "eapc"
+    window, overlap = 25, 5
+
+    def predict(self, inputs: MotionInputs) -> np.ndarray:
+        import torch
+
+        n = inputs.n_frames
+        ref = torch.from_numpy(to_ibug68(inputs.portrait.canonical)[:, :2].reshape(1, -1))
+        mw, llf = inputs.audio.mfcc_window, inputs.audio.llf
+        label = inputs.emotion.weights
+        out = np.zeros((n, dims.LM68_2D), np.float32)
+        weight = np.zeros(n, np.float32)
+        step = self.window - self.overlap
+        for s in range(0, max(n - self.overlap, 1), step):  # 25-frame windows as trained, cross-faded over 5 frames
+            e = min(s + self.window, n)
+            emo = None if label is None else torch.from_numpy(np.clip(label[s:e], 0, None)[None].astype(np.float32))
+            pred, _ = self.net(torch.from_numpy(mw[None, s:e]), torch.from_numpy(llf[None, s:e]), ref, emo)
+            ramp = np.minimum(1.0, np.minimum(np.arange(1, e - s + 1), np.arange(e - s, 0, -1)) / (self.overlap + 1))
+            ramp = np.where((np.arange(s, e) < self.overlap) | (np.arange(s, e) >= n - self.overlap), 1.0, ramp)
+            out[s:e] += pred[0].numpy() * ramp[:, None]
+            weight[s:e] += ramp
+        return (out / np.maximum(weight, 1e-6)[:, None]).reshape(n, dims.N_LM68, 2)

@@ -1,0 +1,67 @@
+"""Training EAPC: 25-frame windows from a feature cache; L = L_mse + L_lmd (Eq. 13) + the LLF encoder's
+emotion cross-entropy on labelled real clips; Adam 1e-4."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from emohead import dims
+from emohead.data.datasets import WindowDataset
+from emohead.nn.losses import pairwise_structure_loss
+from emohead.train.base import TrainingModule
+
+
+class EapcData(Dataset):
+    """25-frame windows: mfcc_window, llf, 2D landmarks, reference landmarks (the clip's first frame), labels."""
+
+    def __init__(self, cache, split="train", window=25):
+        self.windows = WindowDataset(cache, window=window, split=split, fields=("mfcc_window", "llf", "lm68"), reference_fields=("lm68",))
+
+    def __len__(self):
+        return len(self.windows)
+
+    def __getitem__(self, i):
+        it = self.windows[i]
+        return {"mfcc_window": it["mfcc_window"], "llf": it["llf"], "lm": it["lm68"][..., :2].reshape(len(it["lm68"]), -1),
+                "ref": it["ref_lm68"][:, :2].reshape(-1), "mask": it["mask"], "emotion": it["emotion"], "synthetic": it["synthetic"]}  # fmt: skip
+
+
+class EapcModule(TrainingModule):
+    """L = L_mse + L_lmd (EAPC Eq. 13) + cross-entropy of the LLF encoder on labelled real clips. Adam 1e-4."""
+
+    def __init__(self, net, lr: float = 1e-4, emotion_weight: float = 1.0):
+        super().__init__()
+        self.net, self.lr, self.emotion_weight = net, lr, emotion_weight
+
+    def random_batch(self, batch_size: int, window: int = 25) -> dict[str, torch.Tensor]:
+        b, t = batch_size, window
+        return {"mfcc_window": torch.randn(b, t, *dims.MFCC_WINDOW), "llf": torch.randn(b, t, dims.N_LLF),
+                "lm": torch.randn(b, t, dims.LM68_2D), "ref": torch.randn(b, dims.LM68_2D), "mask": torch.ones(b, t),
+                "emotion": torch.randint(0, dims.N_EMOTIONS, (b,)), "synthetic": torch.zeros(b)}
+
+    def loss(self, batch):
+        pred, logits = self.net(batch["mfcc_window"], batch["llf"], batch["ref"])
+        m = batch["mask"][..., None]
+        mse = (((pred - batch["lm"]) ** 2) * m).sum() / (m.sum() * pred.shape[-1])
+        b, t = pred.shape[:2]
+        lmd = pairwise_structure_loss(pred.reshape(b * t, dims.N_LM68, 2), batch["lm"].reshape(b * t, dims.N_LM68, 2))
+        known = (batch["emotion"] >= 0) & (batch["synthetic"] == 0)  # synthetic rows keep the source clip's voice
+        ce = torch.zeros((), device=pred.device)
+        if known.any():
+            target = batch["emotion"][known][:, None].expand(-1, t).reshape(-1)
+            ce = torch.nn.functional.cross_entropy(logits[known].reshape(-1, logits.shape[-1]), target)
+        return mse + lmd + self.emotion_weight * ce, {"mse": mse, "lmd": lmd, "ce": ce}
+
+    def training_step(self, batch, _):
+        loss, parts = self.loss(batch)
+        self.log_dict({"train/loss": loss, **{f"train/{k}": v for k, v in parts.items()}}, prog_bar=True, batch_size=len(batch["lm"]))
+        return loss
+
+    def validation_step(self, batch, _):
+        loss, _ = self.loss(batch)
+        self.log("val/loss", loss, prog_bar=True, batch_size=len(batch["lm"]))
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.net.parameters(), lr=self.lr)
