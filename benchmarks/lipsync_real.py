@@ -20,8 +20,6 @@ from pathlib import Path
 import numpy as np
 
 import emohead
-from emohead.audio.features import AudioFeatures
-from emohead.audio.io import stream_audio
 from emohead.data.corpus import HELD_OUT_REAL
 from emohead.data.transcripts import grid_sentence
 from emohead.eval.avsync import av_offset
@@ -54,9 +52,9 @@ def evaluate(path: Path) -> dict:
     first = next(read_frames(path))
     pts, _, found = track_video(path, fps=25)
     real = mouth_opening(to_ibug68(pts))
-    res = emohead.generate(first.copy(), audio, transcript=transcript)
-    gen = mouth_opening(res.lm68)
-    energy = AudioFeatures.from_chunks(list(stream_audio(audio))).energy_db
+    inputs = emohead.analyze(first.copy(), audio, transcript=transcript)
+    gen = mouth_opening(emohead.load_motion_model("analytic").generate(inputs).lm68())
+    energy = inputs.audio.energy_db
     ok = found[: min(len(found), len(gen))]
     # the real curve plays the "video", the generated one the reference: a positive offset means the real video lags
     lag, best = av_offset(np.where(found, real, np.nanmean(real))[: len(ok)], gen[: len(ok)], max_offset=5)
@@ -90,8 +88,10 @@ def main() -> None:
     print(f"{'mean over ' + str(len(rows)) + ' clips':42s} {'':6s} {mean:7.3f} {mean_e:9.3f}   ({time.time() - t0:.0f} s)")
     held = [r for r in rows if r["held_out"]]
     if held:
-        print(f"{'* held back (never fitted or trained on)':42s} {'':6s} {np.mean([r['pearson'] for r in held]):7.3f} "
-              f"{np.mean([r['pearson_energy'] for r in held]):9.3f}")  # fmt: skip
+        print(
+            f"{'* held back (never fitted or trained on)':42s} {'':6s} {np.mean([r['pearson'] for r in held]):7.3f} "
+            f"{np.mean([r['pearson_energy'] for r in held]):9.3f}"
+        )
     if args.json:
         args.json.write_text(json.dumps({"clips": rows, "mean_pearson": mean, "mean_pearson_energy": mean_e}, indent=1) + "\n")
 

@@ -42,8 +42,13 @@ def main() -> None:
         (stage / "klobuchar.wav").symlink_to(other / "hdtf_klobuchar.wav")
         with open(stage / "labels.csv", "w", newline="") as f:
             w = csv.writer(f)
-            w.writerows([["file", "emotion", "intensity", "speaker", "audio"], ["obama.mp4", "neutral", "", "obama", ""],
-                         ["klobuchar.mp4", "neutral", "", "klobuchar", "klobuchar.wav"]])  # fmt: skip
+            w.writerows(
+                [
+                    ["file", "emotion", "intensity", "speaker", "audio"],
+                    ["obama.mp4", "neutral", "", "obama", ""],
+                    ["klobuchar.mp4", "neutral", "", "klobuchar", "klobuchar.wav"],
+                ]
+            )
         print(prepare(stage, "folder", args.out, workers=args.workers, test_speakers=test, progress=True).summary())
     cache = Cache(args.out)
     n = augment(cache, skip_speakers=test, progress=True)
@@ -52,8 +57,10 @@ def main() -> None:
     print(f"synthetic rows added now: {n}")
     for split in ("train", "val", "test"):
         part = [r for r in rows if r["split"] == split]
-        print(f"{split:5s}: {sum(not r['synthetic'] for r in part)} real + {sum(r['synthetic'] for r in part)} synthetic clips, "
-              f"{sum(r['n_frames'] for r in part)} frames")  # fmt: skip
+        print(
+            f"{split:5s}: {sum(not r['synthetic'] for r in part)} real + {sum(r['synthetic'] for r in part)} synthetic clips, "
+            f"{sum(r['n_frames'] for r in part)} frames"
+        )
     print(
         f"real: {len(real)} clips, {sum(r['n_frames'] for r in real) / 25 / 60:.2f} min; total {len(rows)} rows; {time.time() - t0:.0f} s"
     )

@@ -62,3 +62,22 @@ def short_audio(tmp_path_factory, demo_audio) -> Path:
     path = tmp_path_factory.mktemp("audio") / "short.wav"
     ffmpeg("-i", str(demo_audio), "-t", "3", str(path))
     return path
+
+
+@pytest.fixture(scope="session")
+def cache(tmp_path_factory) -> Path:
+    """A feature cache of four real CREMA-D clips (happy, sad, neutral, angry) plus synthetic neutral and happy
+    rows, every row in the train split: what the training tests train on."""
+    from emohead.data.cache import Cache, prepare
+    from emohead.data.corpus import augment
+
+    root = tmp_path_factory.mktemp("models")
+    src = root / "src"
+    src.mkdir()
+    for code in ("HAP", "SAD", "NEU", "ANG"):
+        (src / f"1001_DFA_{code}_XX.flv").symlink_to(shared_data("video", "cremad", f"1001_DFA_{code}_XX.flv"))
+    prepare(src, "cremad", root / "cache")
+    c = Cache(root / "cache")
+    augment(c, emotions=("neutral", "happy"))
+    c.write_index(test_speakers=[])
+    return root / "cache"

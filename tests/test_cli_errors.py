@@ -245,3 +245,63 @@ def test_unknown_model_or_renderer(capsys, out_dir, demo_portrait, short_audio, 
 def test_train_vgg_weights_checked_before_any_work(capsys, out_dir, tmp_path, model, vgg, fragment):
     run = out_dir / "run"
     assert_fails(capsys, out_dir, fragment, "train", model, "--data", tmp_path, "--out", run, "--vgg-weights", tmp_path / vgg)
+
+
+CONDITION_FLAGS = {
+    "label": ["--emotion", "happy"],
+    "timeline": ["--emotion", "happy@0-1,sad@1-"],
+    "intensity_curve": ["--emotion", "happy", "--intensity-curve", "0:0,2:1"],
+    "reference": ["--reference-portrait", "PORTRAIT"],
+    "text": ["--emotion-text", "a faint, nervous smile"],
+    "voice": ["--emotion", "voice"],
+}
+
+
+def _unsupported():
+    from emohead.motion import specs
+
+    return [(name, kind) for name, spec in specs().items() for kind in CONDITION_FLAGS if kind not in spec.conditions]
+
+
+@pytest.mark.parametrize("model, kind", _unsupported())
+def test_a_condition_the_model_cannot_honour_is_refused_before_any_work(capsys, out_dir, demo_portrait, short_audio, model, kind):
+    import time
+
+    from emohead.motion import specs
+
+    flags = [demo_portrait if f == "PORTRAIT" else f for f in CONDITION_FLAGS[kind]]
+    able = ", ".join(name for name, spec in specs().items() if kind in spec.conditions)
+    t = time.perf_counter()
+    assert_fails(capsys, out_dir, f"--model {model} cannot honour", "generate", "--model", model, "--portrait", demo_portrait,
+                 "--audio", short_audio, *flags, "-o", out_dir / "o.mp4")  # fmt: skip
+    assert time.perf_counter() - t < 3.0  # refused before the face, audio or text are analysed
+    code, err = run_cli(
+        capsys, "generate", "--model", model, "--portrait", demo_portrait, "--audio", short_audio, *flags, "-o", out_dir / "o.mp4"
+    )
+    assert (f"models that can: {able}" if able else "no installed model honours it yet") in err[-1]
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--weights", "runs/typo/weights"], "--model analytic has no learnt weights"),
+        (["--model", "eapc", "--weights", "runs/typo/weights"], "does not exist"),
+        (["--intensity-curve", "0:0,2:1"], "--intensity-curve needs one --emotion LABEL"),
+        (["--emotion", "happy@0-1,sad@1-", "--intensity-curve", "0:0,2:1"], "scales one emotion"),
+        (["--emotion", "happy", "--reference-portrait", "PORTRAIT"], "not several"),
+        (["--seed", "-1"], "--seed -1 is out of range"),
+        (["--head-motion", "nan"], "--head-motion nan is out of range"),
+        (["--max-minutes", "nan"], "--max-minutes nan must be a positive number"),
+        (["--intensity", "inf"], "intensity inf is out of range"),
+    ],
+)
+def test_options_are_checked_before_any_work(capsys, out_dir, demo_portrait, short_audio, args, fragment):
+    args = [demo_portrait if a == "PORTRAIT" else a for a in args]
+    assert_fails(capsys, out_dir, fragment, "generate", "--portrait", demo_portrait, "--audio", short_audio, *args, "-o", out_dir / "o.mp4")
+
+
+def test_usage_mistakes_exit_1_with_one_line(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["generate", "--portrait"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert exit_info.value.code == 1 and len(err) == 1 and err[0].startswith("emohead: error:")

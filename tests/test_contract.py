@@ -23,8 +23,10 @@ MODELS = list(specs())
 # Known defects of bundled weights, measured by the test below; strict, so fixing one turns it into a failure
 # to remove from here. The bundled mul2lm was trained on 1.1 min of real speech and its outputs for happy and sad
 # differ by 0.0002 in any blendshape (issue "Emotion that shows ...": retrain so the emotion carries).
-INERT = {("mul2lm", kind): "bundled mul2lm weights ignore the emotional portrait (max blendshape change 0.0002)"
-         for kind in ("label", "timeline", "intensity_curve", "reference")}  # fmt: skip
+INERT = {
+    ("mul2lm", kind): "bundled mul2lm weights ignore the emotional portrait (max blendshape change 0.0002)"
+    for kind in ("label", "timeline", "intensity_curve", "reference")
+}
 HAS_TORCH = True
 try:
     import torch  # noqa: F401
@@ -113,7 +115,11 @@ def test_save_then_load_gives_identical_motion(name, inputs, tmp_path):
 
 @pytest.mark.parametrize(
     "name, kind",
-    [pytest.param(m, k, marks=pytest.mark.xfail(reason=INERT[m, k], strict=True)) if (m, k) in INERT else (m, k) for m in MODELS for k in KINDS],
+    [
+        pytest.param(m, k, marks=pytest.mark.xfail(reason=INERT[m, k], strict=True)) if (m, k) in INERT else (m, k)
+        for m in MODELS
+        for k in KINDS
+    ],
 )
 def test_declared_conditions_change_the_output_and_others_are_refused(name, kind, inputs, references):
     spec = get_spec(name)

@@ -64,8 +64,19 @@ def trees(tmp_path_factory):
     # HDTF: plain folder of talking-head mp4s (with audio)
     h = root / "hdtf"
     h.mkdir()
-    ffmpeg("-i", str(other / "hdtf_klobuchar_silent.mp4"), "-i", str(other / "hdtf_klobuchar.wav"), "-t", "4", "-c:v", "copy",
-           "-c:a", "aac", str(h / "WRA_AmyKlobuchar_000.mp4"))  # fmt: skip
+    ffmpeg(
+        "-i",
+        str(other / "hdtf_klobuchar_silent.mp4"),
+        "-i",
+        str(other / "hdtf_klobuchar.wav"),
+        "-t",
+        "4",
+        "-c:v",
+        "copy",
+        "-c:a",
+        "aac",
+        str(h / "WRA_AmyKlobuchar_000.mp4"),
+    )
     # VoxCeleb2: id/video/clip
     _mp4(grid / "pwij3p.mpg", root / "voxceleb2" / "id00017" / "5MkXgwdrmJw" / "00001.mp4")
     # plain folder with sidecar transcript and labels
@@ -179,8 +190,23 @@ def test_bad_clips_are_reported_not_fatal(trees, tmp_path, capsys):
     _mp4(trees / "folder" / "take1.mp4", bad / "mute.mp4", "-an")
     whole = (trees / "folder" / "take1.mp4").read_bytes()
     (bad / "truncated.mp4").write_bytes(whole[: len(whole) // 3])
-    ffmpeg("-i", str(trees / "folder" / "take1.mp4"), "-f", "lavfi", "-i", "sine=f=300:d=0.6", "-map", "0:v", "-map", "1:a",
-           "-c:v", "copy", "-c:a", "aac", str(bad / "short_audio.mp4"))  # fmt: skip
+    ffmpeg(
+        "-i",
+        str(trees / "folder" / "take1.mp4"),
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=f=300:d=0.6",
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-c:v",
+        "copy",
+        "-c:a",
+        "aac",
+        str(bad / "short_audio.mp4"),
+    )
     code = main(["prepare", str(bad), "--format", "folder", "-o", str(tmp_path / "c"), "-q"])
     out = capsys.readouterr().out
     assert code == 0  # take1 is usable
@@ -204,8 +230,21 @@ def test_face_lost_in_the_middle_splits_the_clip(tmp_path):
     src = shared_data("video", "other", "obama_weekly_address.mp4")
     covered = tmp_path / "v" / "covered.mp4"
     covered.parent.mkdir()
-    ffmpeg("-i", str(src), "-t", "4", "-vf", "drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='between(n,40,59)'",
-           "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", str(covered))  # fmt: skip
+    ffmpeg(
+        "-i",
+        str(src),
+        "-t",
+        "4",
+        "-vf",
+        "drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='between(n,40,59)'",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-c:a",
+        "aac",
+        str(covered),
+    )
     report = prepare(tmp_path / "v", "folder", tmp_path / "c")
     rows = Cache(tmp_path / "c").index()
     assert [r["clip_id"] for r in rows] == ["folder_covered_seg1", "folder_covered_seg2"]

@@ -10,13 +10,13 @@ import pytest
 pytest.importorskip("skimage", reason="the eval extra is not installed")
 pytest.importorskip("cpbd", reason="the eval extra is not installed")
 
-from emohead.eval.avsync import av_offset  # noqa: E402
-from emohead.eval.frechet import frechet_between  # noqa: E402
-from emohead.eval.image import cpbd, image_metrics, psnr, ssim  # noqa: E402
-from emohead.eval.landmarks import landmark_metrics  # noqa: E402
-from emohead.eval.rig import EMOTION_CHANNELS, LIP_CHANNELS, rig_metrics  # noqa: E402
-from emohead.face import blendshapes as bs  # noqa: E402
-from tests.conftest import SHARED, shared_data  # noqa: E402
+from emohead.eval.avsync import av_offset
+from emohead.eval.frechet import frechet_between
+from emohead.eval.image import cpbd, image_metrics, psnr, ssim
+from emohead.eval.landmarks import landmark_metrics
+from emohead.eval.rig import EMOTION_CHANNELS, LIP_CHANNELS, rig_metrics
+from emohead.face import blendshapes as bs
+from tests.conftest import SHARED, shared_data
 
 
 def _track(n=40, seed=0):
@@ -151,8 +151,19 @@ def test_eval_writes_a_report_with_baseline_rows(tmp_path, capsys):
         (src / name).symlink_to(shared_data("video", "cremad", name))
     prepare(src, "cremad", tmp_path / "cache")
     fer = SHARED / "models" / "fer2013_mini_xception.hdf5"
-    args = ["eval", "--data", str(tmp_path / "cache"), "--split", "all", "--out", str(tmp_path / "r" / "report"), "--per-clip",
-            "--max-frames", "40", "-q"] + (["--fer-weights", str(fer)] if fer.exists() else [])  # fmt: skip
+    args = [
+        "eval",
+        "--data",
+        str(tmp_path / "cache"),
+        "--split",
+        "all",
+        "--out",
+        str(tmp_path / "r" / "report"),
+        "--per-clip",
+        "--max-frames",
+        "40",
+        "-q",
+    ] + (["--fer-weights", str(fer)] if fer.exists() else [])
     assert main(args) == 0
     doc = json.loads((tmp_path / "r" / "report.json").read_text())
     assert doc["clips"] == 2 and set(doc["systems"]) == {"analytic + warp", "real video", "static portrait", "audio-energy mouth"}

@@ -81,8 +81,24 @@ def test_reference_portrait_sets_the_expression(tmp_path, demo_portrait, short_a
 
 def test_cli_generate_and_demo(tmp_path, capsys, demo_portrait, short_audio):
     out = tmp_path / "cli.mp4"
-    code = main(["generate", "--portrait", str(demo_portrait), "--audio", str(short_audio), "--transcript", "And so my fellow Americans",
-                 "--emotion", "sad:0.6", "--size", "512", "-q", "-o", str(out)])  # fmt: skip
+    code = main(
+        [
+            "generate",
+            "--portrait",
+            str(demo_portrait),
+            "--audio",
+            str(short_audio),
+            "--transcript",
+            "And so my fellow Americans",
+            "--emotion",
+            "sad:0.6",
+            "--size",
+            "512",
+            "-q",
+            "-o",
+            str(out),
+        ]
+    )
     assert code == 0 and probe(out)["size"] == (512, 512)
     ffmpeg("-i", str(out), "-t", "0.5", str(tmp_path / "check.wav"))  # the audio track decodes
 

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -16,7 +17,6 @@ pytest.importorskip("lightning")
 from emohead.motion.eapc.network import EAPC  # noqa: E402
 from emohead.motion.mul2lm.network import Mul2Lm  # noqa: E402
 from emohead.nn.discriminators import RealismDiscriminator, TemporalDiscriminator  # noqa: E402
-from tests.conftest import shared_data  # noqa: E402
 
 TINY_M = {"hidden": 16, "heads": 2, "layers": 1}
 TINY_E = {"hidden": 16, "llf_hidden": 8}
@@ -24,8 +24,12 @@ TINY_E = {"hidden": 16, "llf_hidden": 8}
 
 def _mul2lm_inputs(b=2, t=10, seed=0):
     g = torch.Generator().manual_seed(seed)
-    return (torch.randn(b, t, 40, generator=g), torch.rand(b, t, 227, generator=g), torch.randn(b, 204, generator=g),
-            torch.randn(b, t, 204, generator=g))  # fmt: skip
+    return (
+        torch.randn(b, t, 40, generator=g),
+        torch.rand(b, t, 227, generator=g),
+        torch.randn(b, 204, generator=g),
+        torch.randn(b, t, 204, generator=g),
+    )
 
 
 def _eapc_inputs(b=2, t=25, seed=0):
@@ -115,23 +119,6 @@ def test_fit_blendshapes_recovers_known_curves(demo_face):
     assert np.corrcoef(fit[:, bs.INDEX["jawOpen"]], w[:, bs.INDEX["jawOpen"]])[0, 1] > 0.99
 
 
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    from emohead.data.cache import Cache, prepare
-    from emohead.data.corpus import augment
-
-    root = tmp_path_factory.mktemp("models")
-    src = root / "src"
-    src.mkdir()
-    for code in ("HAP", "SAD", "NEU", "ANG"):
-        (src / f"1001_DFA_{code}_XX.flv").symlink_to(shared_data("video", "cremad", f"1001_DFA_{code}_XX.flv"))
-    prepare(src, "cremad", root / "cache")
-    c = Cache(root / "cache")
-    augment(c, emotions=("neutral", "happy"))
-    c.write_index(test_speakers=[])
-    return root / "cache"
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("model", ["eapc", "mul2lm"])
 def test_a_few_steps_on_real_clips_lower_the_loss(cache, model):
@@ -213,9 +200,34 @@ def test_ddp_with_two_cpu_processes(cache, tmp_path):
     cfg = tmp_path / "tiny.json"
     cfg.write_text(json.dumps({"model": TINY_M}))
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "-m", "emohead", "train", "mul2lm", "--data",
-           str(cache), "--out", str(tmp_path / "ddp"), "--config", str(cfg), "--max-steps", "3", "--batch-size", "4",
-           "--accelerator", "cpu", "--devices", "2", "--strategy", "ddp", "-q"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "emohead",
+        "train",
+        "mul2lm",
+        "--data",
+        str(cache),
+        "--out",
+        str(tmp_path / "ddp"),
+        "--config",
+        str(cfg),
+        "--max-steps",
+        "3",
+        "--batch-size",
+        "4",
+        "--accelerator",
+        "cpu",
+        "--devices",
+        "2",
+        "--strategy",
+        "ddp",
+        "-q",
+    ]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "ddp" / "weights" / "model.safetensors").exists()
@@ -228,10 +240,14 @@ def test_generate_with_trained_weights_follows_emotion_labels(cache, tmp_path, d
     from emohead.face import blendshapes as bs
     from emohead.train.run import train
 
+    inputs = emohead.analyze(demo_portrait, short_audio)
     for model, cfg in (("eapc", TINY_E), ("mul2lm", TINY_M)):
         train(model, cache, tmp_path / model, {"model": cfg}, max_steps=5, batch_size=8, progress=False)
-        happy = emohead.generate(demo_portrait, short_audio, model=model, weights=str(tmp_path / model / "weights"), emotion="happy")
-        sad = emohead.generate(demo_portrait, short_audio, model=model, weights=str(tmp_path / model / "weights"), emotion="sad")
+        trained = emohead.load_motion_model(model, weights=str(tmp_path / model / "weights"))
+        happy, sad = (
+            SimpleNamespace(motion=(m := trained.generate(inputs.with_emotion(e))), n_frames=len(m), lm68=m.lm68())
+            for e in ("happy", "sad")
+        )
         assert happy.n_frames == 75 and happy.lm68.shape == (75, 68, 3)
         assert not np.allclose(happy.motion.blendshapes, sad.motion.blendshapes), model
         assert (happy.motion.blendshapes >= 0).all() and (happy.motion.blendshapes <= 1).all()

@@ -1,5 +1,8 @@
 """Behaviour of the analytic motion model on real speech (the bundled JFK clip, force-aligned)."""
 
+import dataclasses
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -14,10 +17,18 @@ VOWELS = OPEN_VOWELS | {"ER", "IH", "IY", "UH", "UW"}  # close vowels /i u/ open
 
 
 @pytest.fixture(scope="module")
-def runs(demo_portrait, demo_audio):
-    out = {}
+def demo_inputs(demo_portrait, demo_audio):
+    """The demo portrait, speech and transcript, analysed once for the tests of this file."""
+    return emohead.analyze(demo_portrait, demo_audio, transcript=DEMO_TRANSCRIPT)
+
+
+@pytest.fixture(scope="module")
+def runs(demo_inputs):
+    """(result, mouth opening) per emotion: the analytic model on the same analysed inputs."""
+    model, out = emohead.load_motion_model("analytic"), {}
     for emotion in ("neutral", "happy", "sad"):
-        r = emohead.generate(demo_portrait, demo_audio, transcript=DEMO_TRANSCRIPT, emotion=emotion)
+        motion = model.generate(demo_inputs.with_emotion(emotion))
+        r = SimpleNamespace(motion=motion, lm68=motion.lm68(), phones=demo_inputs.phones)
         out[emotion] = (r, mouth_opening(r.lm68))
     return out
 
@@ -91,10 +102,13 @@ def test_timeline_changes_emotion_within_one_clip(demo_portrait, short_audio):
     assert smile[60:].mean() > smile[:20].mean() + 0.3
 
 
-def test_blinks_are_seeded_and_close_the_eyes(demo_portrait, demo_audio):
-    a = emohead.generate(demo_portrait, demo_audio, seed=1).motion.blendshapes[:, bs.INDEX["eyeBlinkLeft"]]
-    b = emohead.generate(demo_portrait, demo_audio, seed=1).motion.blendshapes[:, bs.INDEX["eyeBlinkLeft"]]
-    c = emohead.generate(demo_portrait, demo_audio, seed=2).motion.blendshapes[:, bs.INDEX["eyeBlinkLeft"]]
+def test_blinks_are_seeded_and_close_the_eyes(demo_inputs):
+    model = emohead.load_motion_model("analytic")
+
+    def blink(seed):
+        return model.generate(dataclasses.replace(demo_inputs, seed=seed)).blendshapes[:, bs.INDEX["eyeBlinkLeft"]]
+
+    a, b, c = blink(1), blink(1), blink(2)
     assert np.array_equal(a, b) and not np.array_equal(a, c)
     blinks = np.sum((a[1:] >= 0.99) & (a[:-1] < 0.99))
     assert 1 <= blinks <= 8  # 11 s: a natural rate of one every 2-6 s

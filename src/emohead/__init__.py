@@ -10,5 +10,16 @@ from emohead.motion import Motion, MotionInputs, load_motion_model
 from emohead.render import load_renderer
 
 __version__ = "0.1.0"
-__all__ = ["EmoheadError", "GenerateOptions", "GenerationResult", "Motion", "MotionInputs", "analyze", "generate",
-           "load_motion_model", "load_renderer", "render", "__version__"]  # fmt: skip
+__all__ = [
+    "EmoheadError",
+    "GenerateOptions",
+    "GenerationResult",
+    "Motion",
+    "MotionInputs",
+    "analyze",
+    "generate",
+    "load_motion_model",
+    "load_renderer",
+    "render",
+    "__version__",
+]

@@ -201,8 +201,20 @@ def analyze(
         feats, phones, duration = analyze_audio(audio, transcript, notes, max_minutes, progress, asr)
     with timer("emotion"):
         cond = resolve(request, feats.n_frames, reference, notes)
-    return MotionInputs(face, feats, phones, cond, seed, request=request, reference=reference, audio_path=Path(audio),
-                        duration=duration, transcript=transcript, notes=notes, timings=timer.times)  # fmt: skip
+    return MotionInputs(
+        face,
+        feats,
+        phones,
+        cond,
+        seed,
+        request=request,
+        reference=reference,
+        audio_path=Path(audio),
+        duration=duration,
+        transcript=transcript,
+        notes=notes,
+        timings=timer.times,
+    )
 
 
 def render(
@@ -296,21 +308,51 @@ def generate(
         if opts.renderer_weights is not None:
             resolve_weights(opts.renderer_weights, f"{opts.renderer} weights")
 
-    inputs = analyze(portrait, audio, transcript=transcript, emotion=emotion, intensity=intensity, intensity_curve=intensity_curve,
-                     reference_portrait=reference_portrait, emotion_text=emotion_text, size=opts.size, face_index=opts.face_index,
-                     seed=opts.seed, transition=opts.transition, max_minutes=opts.max_minutes, asr=opts.asr, progress=opts.progress)  # fmt: skip
+    inputs = analyze(
+        portrait,
+        audio,
+        transcript=transcript,
+        emotion=emotion,
+        intensity=intensity,
+        intensity_curve=intensity_curve,
+        reference_portrait=reference_portrait,
+        emotion_text=emotion_text,
+        size=opts.size,
+        face_index=opts.face_index,
+        seed=opts.seed,
+        transition=opts.transition,
+        max_minutes=opts.max_minutes,
+        asr=opts.asr,
+        progress=opts.progress,
+    )
     timer = _Timer(dict(inputs.timings))
     with timer("motion"):
         motion = model.generate(inputs)
         lm68 = motion.lm68()
     if output is not None:
         with timer("render+encode"):
-            render(inputs, motion, renderer=opts.renderer, weights=opts.renderer_weights, output=paths["output"], full_frame=opts.full_frame,
-                   progress=opts.progress)  # fmt: skip
+            render(
+                inputs,
+                motion,
+                renderer=opts.renderer,
+                weights=opts.renderer_weights,
+                output=paths["output"],
+                full_frame=opts.full_frame,
+                progress=opts.progress,
+            )
     with timer("export"):
         _export(motion, lm68, inputs.portrait, paths, inputs.notes)
-    return GenerationResult(output=paths.get("output"), motion=motion, lm68=lm68, portrait=inputs.portrait, phones=inputs.phones,
-                            duration=inputs.duration, timings=timer.times, notes=inputs.notes, inputs=inputs)  # fmt: skip
+    return GenerationResult(
+        output=paths.get("output"),
+        motion=motion,
+        lm68=lm68,
+        portrait=inputs.portrait,
+        phones=inputs.phones,
+        duration=inputs.duration,
+        timings=timer.times,
+        notes=inputs.notes,
+        inputs=inputs,
+    )
 
 
 def _export(motion: Motion, lm68: np.ndarray, face: Portrait, paths: dict[str, Path], notes: list[str]) -> None:

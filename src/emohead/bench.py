@@ -97,8 +97,13 @@ def run_bench(seconds: float = 10.0, sizes=(256, 512), json_path: Path | None = 
             res = emohead.generate(portrait, audio, output=Path(tmp) / f"out{size}.mp4", size=size, asr=asr)
             meshes = res.motion.mesh()
             total = sum(res.timings.values())
-            row = {"stages_s": {k: round(v, 3) for k, v in res.timings.items()}, "total_s": round(total, 3),
-                   "realtime_factor": round(total / res.duration, 3), "frames": res.n_frames, "render_fps": {}}  # fmt: skip
+            row = {
+                "stages_s": {k: round(v, 3) for k, v in res.timings.items()},
+                "total_s": round(total, 3),
+                "realtime_factor": round(total / res.duration, 3),
+                "frames": res.n_frames,
+                "render_fps": {},
+            }
             for name in RENDERERS:
                 try:
                     renderer = load_renderer(name, res.portrait)
@@ -108,8 +113,10 @@ def run_bench(seconds: float = 10.0, sizes=(256, 512), json_path: Path | None = 
             report["sizes"][size] = row
             stages = "  ".join(f"{k} {v:.2f}s" for k, v in res.timings.items())
             renderers = ", ".join(f"{k} {v if isinstance(v, str) else f'{v:.0f} fps'}" for k, v in row["render_fps"].items())
-            print(f"{size}px  {stages}  | total {total:.2f}s  real-time factor {row['realtime_factor']:.2f} "
-                  f"({1 / row['realtime_factor']:.1f}x faster than real time)  | renderers: {renderers}")  # fmt: skip
+            print(
+                f"{size}px  {stages}  | total {total:.2f}s  real-time factor {row['realtime_factor']:.2f} "
+                f"({1 / row['realtime_factor']:.1f}x faster than real time)  | renderers: {renderers}"
+            )
         report["models"] = bench_models(res.inputs, models)
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(f"peak memory {report['peak_rss_mb']:.0f} MB")

@@ -29,7 +29,7 @@ class _Parser(argparse.ArgumentParser):
     """Usage mistakes follow the CLI's contract too: one line naming the problem, exit code 1."""
 
     def error(self, message: str):
-        self.exit(1, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+        self.exit(1, f"emohead: error: {message}; see {self.prog} --help\n")
 
 
 def _choices(registry) -> str:
@@ -38,10 +38,17 @@ def _choices(registry) -> str:
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--emotion", help=f"a label ({', '.join(EMOTIONS)}), a timeline such as 'neutral@0-1.5,happy:0.9@1.5-4,sad:0.6@4-', "
-                   "or 'voice' to read it from the voice (models that can: see --model)")  # fmt: skip
-    p.add_argument("--intensity", type=float, default=1.0,
-                   help=f"emotion intensity 0..1 (above 1 exaggerates, clamped at {limits.INTENSITY_MAX:g}; default 1)")  # fmt: skip
+    p.add_argument(
+        "--emotion",
+        help=f"a label ({', '.join(EMOTIONS)}), a timeline such as 'neutral@0-1.5,happy:0.9@1.5-4,sad:0.6@4-', "
+        "or 'voice' to read it from the voice (models that can: see --model)",
+    )
+    p.add_argument(
+        "--intensity",
+        type=float,
+        default=1.0,
+        help=f"emotion intensity 0..1 (above 1 exaggerates, clamped at {limits.INTENSITY_MAX:g}; default 1)",
+    )
     p.add_argument("--size", type=int, choices=limits.SIZES, default=_DEFAULTS.size, help="face crop size in pixels (default %(default)s)")
     p.add_argument("--full-frame", action="store_true", help="paste the animated face back into the whole photo")
     p.add_argument("--seed", type=int, default=_DEFAULTS.seed, help="seed for blinks and head sway (default %(default)s)")
@@ -57,16 +64,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    g = sub.add_parser("generate", help="portrait + speech -> talking-face video and motion tracks",
-                       description="Animate a portrait with speech. Example: emohead generate --portrait face.jpg --audio speech.wav --emotion happy -o out.mp4")  # fmt: skip
+    g = sub.add_parser(
+        "generate",
+        help="portrait + speech -> talking-face video and motion tracks",
+        description="Animate a portrait with speech. Example: emohead generate --portrait face.jpg --audio speech.wav --emotion happy -o out.mp4",
+    )
     g.add_argument("--portrait", required=True, type=Path, help="photo with one clearly visible face (jpg, png, ...)")
     g.add_argument("--audio", required=True, type=Path, help="speech: wav, flac, mp3, m4a, ogg, or a video file's audio track")
     text = g.add_mutually_exclusive_group()
     text.add_argument("--transcript", help="the words spoken (improves lip sync); without it phones are recognised from the audio")
     text.add_argument("--transcript-file", type=Path, help="text file with the words spoken")
-    g.add_argument("--asr", choices=("auto", "whisper", "phones"), default=_DEFAULTS.asr,
-                   help="without a transcript: recognise words with whisper (needs emohead[asr]) and align them, or recognise "
-                   "phones directly; auto = whisper when installed (default %(default)s)")  # fmt: skip
+    g.add_argument(
+        "--asr",
+        choices=("auto", "whisper", "phones"),
+        default=_DEFAULTS.asr,
+        help="without a transcript: recognise words with whisper (needs emohead[asr]) and align them, or recognise "
+        "phones directly; auto = whisper when installed (default %(default)s)",
+    )
     g.add_argument("--reference-portrait", type=Path, help="photo whose facial expression sets the emotion (instead of --emotion)")
     g.add_argument("--intensity-curve", help="keyframes SECONDS:INTENSITY for one --emotion label, e.g. '0:0,2:1,4:0.3' (linear between)")
     g.add_argument("--emotion-text", help="describe the expression in words, e.g. 'a faint, nervous smile' (models that can: see --model)")
@@ -88,15 +102,22 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--contact-sheet", type=Path, help=f"also write a PNG of the same frames rendered {', '.join(SHEET_EMOTIONS)}")
     _add_common(d)
 
-    pr = sub.add_parser("prepare", help="dataset as downloaded -> training-ready feature cache",
-                        description="Analyse every clip of a dataset (face track, audio features, phones) into a feature cache. "
-                        "Resumable: clips already in the cache are not redone.")  # fmt: skip
+    pr = sub.add_parser(
+        "prepare",
+        help="dataset as downloaded -> training-ready feature cache",
+        description="Analyse every clip of a dataset (face track, audio features, phones) into a feature cache. "
+        "Resumable: clips already in the cache are not redone.",
+    )
     pr.add_argument("source", type=Path, help="the dataset folder, in its published layout")
     pr.add_argument("--format", required=True, choices=sorted(SCANNERS), help="the dataset's layout")
     pr.add_argument("-o", "--output", required=True, type=Path, help="cache folder (new, or an existing emohead cache)")
     pr.add_argument("--workers", type=int, default=1, help="parallel processes (default %(default)s)")
-    pr.add_argument("--split", choices=("speaker", "mead"), default="speaker",
-                    help="speaker-disjoint split by hash (default), or MEAD's 4 held-out test speakers")  # fmt: skip
+    pr.add_argument(
+        "--split",
+        choices=("speaker", "mead"),
+        default="speaker",
+        help="speaker-disjoint split by hash (default), or MEAD's 4 held-out test speakers",
+    )
     pr.add_argument("--test-speakers", help="comma-separated speakers to hold out as the test split")
     pr.add_argument("--retry-failed", action="store_true", help="try again the clips that failed before")
     pr.add_argument(
@@ -108,9 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--whisper-features", action="store_true", help="also store whisper tiny.en encoder states (needs emohead[asr])")
     pr.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
-    ev = sub.add_parser("eval", help="the papers' metrics on real clips, beside real-video, static and audio-energy baselines",
-                        description="Reconstruct each test clip from its first frame, audio, transcript and emotion label; "
-                        "write report.md and report.json.")  # fmt: skip
+    ev = sub.add_parser(
+        "eval",
+        help="the papers' metrics on real clips, beside real-video, static and audio-energy baselines",
+        description="Reconstruct each test clip from its first frame, audio, transcript and emotion label; "
+        "write report.md and report.json.",
+    )
     ev.add_argument("--model", default=_DEFAULTS.model, help=f"motion model (default %(default)s): {', '.join(specs())}")
     ev.add_argument("--renderer", default=_DEFAULTS.renderer, help=f"renderer (default %(default)s): {', '.join(RENDERERS)}")
     ev.add_argument("--weights", type=Path, help="trained weights folder for the model (default: bundled)")
@@ -127,13 +151,19 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--syncnet-weights", help="syncnet_v2.model for LSE-D/LSE-C (or $EMOHEAD_SYNCNET)")
     ev.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
-    tr = sub.add_parser("train", help="train a motion model on a feature cache (Lightning; DDP under torchrun)",
-                        description="Train on an emohead cache; resumes from OUT/checkpoints/last.ckpt; exports OUT/weights.")  # fmt: skip
+    tr = sub.add_parser(
+        "train",
+        help="train a motion model on a feature cache (Lightning; DDP under torchrun)",
+        description="Train on an emohead cache; resumes from OUT/checkpoints/last.ckpt; exports OUT/weights.",
+    )
     tr.add_argument("model", choices=list(trainable()), help="what to train: " + _choices(trainable()))
     tr.add_argument("--data", required=True, type=Path, help="feature cache (emohead prepare / scripts/build_corpus.py)")
     tr.add_argument("--out", required=True, type=Path, help="run folder: logs, checkpoints, weights")
-    tr.add_argument("--config", type=Path, help='JSON with "model", "train" and "data" sections (constructor arguments); '
-                    "default: the model folder's config.json")  # fmt: skip
+    tr.add_argument(
+        "--config",
+        type=Path,
+        help='JSON with "model", "train" and "data" sections (constructor arguments); default: the model folder\'s config.json',
+    )
     tr.add_argument("--max-steps", type=int, default=-1)
     tr.add_argument("--max-epochs", type=int, default=10)
     tr.add_argument("--batch-size", type=int, default=32)
@@ -142,8 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--devices", default="auto", help="number of devices (auto under torchrun)")
     tr.add_argument("--strategy", default="auto", help="auto, ddp, ...")
     tr.add_argument("--seed", type=int, default=0)
-    tr.add_argument("--vgg-weights", type=Path, help="lm2vid: torchvision VGG-19 state dict for L_VGG (or $EMOHEAD_VGG19); "
-                    "without it an offline stand-in (L1 + image-gradient L1) is used")  # fmt: skip
+    tr.add_argument(
+        "--vgg-weights",
+        type=Path,
+        help="lm2vid: torchvision VGG-19 state dict for L_VGG (or $EMOHEAD_VGG19); "
+        "without it an offline stand-in (L1 + image-gradient L1) is used",
+    )
     tr.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     b = sub.add_parser("bench", help="time each stage and the real-time factor on this machine")
@@ -158,13 +192,21 @@ def build_parser() -> argparse.ArgumentParser:
 def _model_help() -> str:
     from emohead.emotion.condition import KINDS
 
-    return "; ".join(f"{name} ({spec.summary.split(':')[0]}; emotion from {', '.join(KINDS[k] for k in KINDS if k in spec.conditions)})"
-                     for name, spec in specs().items())  # fmt: skip
+    return "; ".join(
+        f"{name} ({spec.summary.split(':')[0]}; emotion from {', '.join(KINDS[k] for k in KINDS if k in spec.conditions)})"
+        for name, spec in specs().items()
+    )
 
 
 def _options(args) -> dict:
-    return dict(size=args.size, full_frame=args.full_frame, seed=args.seed, head_motion=args.head_motion,
-                blinks=not args.no_blinks, progress=not args.quiet)  # fmt: skip
+    return dict(
+        size=args.size,
+        full_frame=args.full_frame,
+        seed=args.seed,
+        head_motion=args.head_motion,
+        blinks=not args.no_blinks,
+        progress=not args.quiet,
+    )
 
 
 def _report(result, quiet: bool) -> None:
@@ -188,16 +230,26 @@ def cmd_generate(args) -> None:
             raise EmoheadError(f"transcript file not found: {args.transcript_file} (check the path)")
         transcript = args.transcript_file.read_text(errors="replace")
     result = emohead.generate(
-        args.portrait, args.audio, transcript=transcript, emotion=args.emotion, intensity=args.intensity,
-        intensity_curve=args.intensity_curve, reference_portrait=args.reference_portrait, emotion_text=args.emotion_text,
-        output=args.output, export_motion=args.export_motion,
-        blendshapes_csv=args.blendshapes_csv, face_index=args.face_index, model=args.model,
+        args.portrait,
+        args.audio,
+        transcript=transcript,
+        emotion=args.emotion,
+        intensity=args.intensity,
+        intensity_curve=args.intensity_curve,
+        reference_portrait=args.reference_portrait,
+        emotion_text=args.emotion_text,
+        output=args.output,
+        export_motion=args.export_motion,
+        blendshapes_csv=args.blendshapes_csv,
+        face_index=args.face_index,
+        model=args.model,
         renderer=args.renderer,
         weights=args.weights,
         renderer_weights=str(args.renderer_weights) if args.renderer_weights else None,
         asr=args.asr,
-        max_minutes=args.max_minutes, **_options(args),
-    )  # fmt: skip
+        max_minutes=args.max_minutes,
+        **_options(args),
+    )
     _report(result, args.quiet)
 
 
@@ -208,8 +260,9 @@ def cmd_demo(args) -> None:
     portrait, audio, transcript = demo_inputs()
     if args.contact_sheet:
         check_writable(args.contact_sheet, "contact sheet")
-    result = emohead.generate(portrait, audio, transcript=transcript, emotion=args.emotion, intensity=args.intensity,
-                              output=args.output, **_options(args))  # fmt: skip
+    result = emohead.generate(
+        portrait, audio, transcript=transcript, emotion=args.emotion, intensity=args.intensity, output=args.output, **_options(args)
+    )
     _report(result, args.quiet)
     if args.contact_sheet:
         from emohead.sheet import contact_sheet
@@ -223,8 +276,17 @@ def cmd_prepare(args) -> None:
     from emohead.data.cache import MEAD_TEST_SPEAKERS, prepare
 
     test = args.test_speakers.split(",") if args.test_speakers else (MEAD_TEST_SPEAKERS if args.split == "mead" else None)
-    report = prepare(args.source, args.format, args.output, workers=args.workers, retry_failed=args.retry_failed,
-                     test_speakers=test, progress=not args.quiet, asr=args.asr, whisper_features=args.whisper_features)  # fmt: skip
+    report = prepare(
+        args.source,
+        args.format,
+        args.output,
+        workers=args.workers,
+        retry_failed=args.retry_failed,
+        test_speakers=test,
+        progress=not args.quiet,
+        asr=args.asr,
+        whisper_features=args.whisper_features,
+    )
     print(report.summary())
     if report.clips == 0:
         raise EmoheadError(f"nothing usable was found in {args.source}; see the reasons above")
@@ -238,10 +300,19 @@ def cmd_eval(args) -> None:
     except OSError as err:
         raise EmoheadError(f"cannot create the report folder {args.out.parent}: {err.strerror}; choose a writable location") from None
     check_writable(args.out.with_suffix(".md"), "report")
-    opts = EvalOptions(model=args.model, renderer=args.renderer, weights=str(args.weights) if args.weights else None,
-                       renderer_weights=str(args.renderer_weights) if args.renderer_weights else None, split=args.split, per_clip=args.per_clip, max_frames=args.max_frames,
-                       fer_weights=args.fer_weights, inception_weights=args.inception_weights, syncnet_weights=args.syncnet_weights,
-                       progress=not args.quiet)  # fmt: skip
+    opts = EvalOptions(
+        model=args.model,
+        renderer=args.renderer,
+        weights=str(args.weights) if args.weights else None,
+        renderer_weights=str(args.renderer_weights) if args.renderer_weights else None,
+        split=args.split,
+        per_clip=args.per_clip,
+        max_frames=args.max_frames,
+        fer_weights=args.fer_weights,
+        inception_weights=args.inception_weights,
+        syncnet_weights=args.syncnet_weights,
+        progress=not args.quiet,
+    )
     report = run_eval(args.data, args.out, opts)
     if not args.quiet:
         print(render_markdown(report, args.data, opts))
@@ -267,12 +338,27 @@ def cmd_train(args) -> None:
         config = dict(config or {})
         config["train"] = {**config.get("train", {}), "vgg_weights": str(args.vgg_weights)}
     devices = int(args.devices) if str(args.devices).isdigit() else args.devices
-    summary = train(args.model, args.data, args.out, config, args.max_steps, args.max_epochs, args.batch_size, args.workers,
-                    args.accelerator, devices, args.strategy, not args.quiet, args.seed)  # fmt: skip
+    summary = train(
+        args.model,
+        args.data,
+        args.out,
+        config,
+        args.max_steps,
+        args.max_epochs,
+        args.batch_size,
+        args.workers,
+        args.accelerator,
+        devices,
+        args.strategy,
+        not args.quiet,
+        args.seed,
+    )
     if os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 reports
         return
-    print(f"trained {args.model}: {summary['steps']} steps in {summary['minutes']} min ({summary['steps_per_s']} steps/s); "
-          f"weights in {args.out / 'weights'}")  # fmt: skip
+    print(
+        f"trained {args.model}: {summary['steps']} steps in {summary['minutes']} min ({summary['steps_per_s']} steps/s); "
+        f"weights in {args.out / 'weights'}"
+    )
 
 
 def cmd_bench(args) -> None:

@@ -72,9 +72,13 @@ def write_json(path: Path, motion: Motion, lm68: np.ndarray) -> None:
         "pose_names": ["pitch", "yaw", "roll", "tx", "ty", "scale"],
         "units": "angles in radians; lm68, tx, ty in crop pixels; scale in crop px per canonical unit",
         "frames": [
-            {"t": round(i / motion.fps, 4), "blendshapes": np.round(motion.blendshapes[i], 4).tolist(),
-             "pose": np.round(motion.pose[i], 5).tolist(), "lm68": np.round(lm68[i, :, :2], 2).tolist()}
+            {
+                "t": round(i / motion.fps, 4),
+                "blendshapes": np.round(motion.blendshapes[i], 4).tolist(),
+                "pose": np.round(motion.pose[i], 5).tolist(),
+                "lm68": np.round(lm68[i, :, :2], 2).tolist(),
+            }
             for i in range(len(motion))
         ],
-    }  # fmt: skip
+    }
     path.write_text(json.dumps(doc))

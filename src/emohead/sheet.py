@@ -18,9 +18,17 @@ def _face_zoom(frame: np.ndarray, keep: float = 0.7) -> np.ndarray:
 
 
 def contact_sheet(
-    portrait, audio, transcript: str | None, path: Path, emotions, size: int = 256, columns: int = 6, seed: int = 0,
-    model: str = "analytic", inputs=None,
-) -> np.ndarray:  # fmt: skip
+    portrait,
+    audio,
+    transcript: str | None,
+    path: Path,
+    emotions,
+    size: int = 256,
+    columns: int = 6,
+    seed: int = 0,
+    model: str = "analytic",
+    inputs=None,
+) -> np.ndarray:
     """Render ``columns`` frames (spread over the clip, mouth-open frames preferred) per emotion; write a PNG.
     The portrait, audio and transcript are analysed once (or pass ``inputs`` from ``emohead.analyze``);
     each emotion only re-runs the motion model and renders the picked frames."""

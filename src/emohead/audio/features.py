@@ -120,8 +120,12 @@ class AudioFeatures:
 
     def slice(self, start: int, stop: int) -> dict[str, np.ndarray]:
         """Per-frame arrays of frames [start, stop), by the names the feature cache uses."""
-        return {"mfcc": self.mfcc[start:stop], "mfcc_window": self.mfcc_window[start:stop], "llf": self.llf[start:stop],
-                "energy_db": self.energy_db[start:stop]}  # fmt: skip
+        return {
+            "mfcc": self.mfcc[start:stop],
+            "mfcc_window": self.mfcc_window[start:stop],
+            "llf": self.llf[start:stop],
+            "energy_db": self.energy_db[start:stop],
+        }
 
     @classmethod
     def from_chunks(cls, chunks: list[np.ndarray] | None = None) -> AudioFeatures:
@@ -172,9 +176,11 @@ def mfcc_windows(mfcc100: np.ndarray, n_frames: int, width: int = 28, coeffs: sl
 
 
 LLF_NAMES: tuple[str, ...] = (
-    ("rms",) + tuple(f"chroma_{n}" for n in ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"))
-    + ("centroid_khz", "bandwidth_khz", "rolloff_khz", "zcr", "flatness") + tuple(f"contrast_{i}" for i in range(7))
-)  # fmt: skip
+    ("rms",)
+    + tuple(f"chroma_{n}" for n in ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"))
+    + ("centroid_khz", "bandwidth_khz", "rolloff_khz", "zcr", "flatness")
+    + tuple(f"contrast_{i}" for i in range(7))
+)
 assert len(LLF_NAMES) == 25
 
 
@@ -218,6 +224,14 @@ def low_level_features(samples: np.ndarray, n_frames: int, n_fft: int = 1024) ->
         band = np.sort(mag[:, (freqs >= lo) & (freqs < hi)], axis=1)
         k = max(1, int(round(0.02 * band.shape[1])))
         contrast.append(np.log(band[:, -k:].mean(1) + eps) - np.log(band[:, :k].mean(1) + eps))
-    cols = [rms[:, None], chroma, centroid[:, None] / 1000, bandwidth[:, None] / 1000, rolloff[:, None] / 1000,
-            zcr[:, None], flatness[:, None], np.stack(contrast, 1)]  # fmt: skip
+    cols = [
+        rms[:, None],
+        chroma,
+        centroid[:, None] / 1000,
+        bandwidth[:, None] / 1000,
+        rolloff[:, None] / 1000,
+        zcr[:, None],
+        flatness[:, None],
+        np.stack(contrast, 1),
+    ]
     return np.concatenate(cols, axis=1).astype(np.float32)

@@ -68,8 +68,18 @@ def scan_mead(root: Path, skipped: list) -> list[ClipSource]:
             skipped.append((str(v), f"view {view!r}: only frontal clips are prepared"))
             continue
         audio = root.joinpath(*rel[:-5], "audio", emotion, rel[-2], v.stem + ".m4a")
-        out.append(ClipSource(_slug("mead", speaker, emotion, rel[-2], v.stem), "mead", v, audio if audio.exists() else None,
-                              emotion=canonical_emotion(emotion), intensity=level, speaker=speaker, sentence=f"{emotion}-{v.stem}"))  # fmt: skip
+        out.append(
+            ClipSource(
+                _slug("mead", speaker, emotion, rel[-2], v.stem),
+                "mead",
+                v,
+                audio if audio.exists() else None,
+                emotion=canonical_emotion(emotion),
+                intensity=level,
+                speaker=speaker,
+                sentence=f"{emotion}-{v.stem}",
+            )
+        )
     return out
 
 
@@ -85,8 +95,19 @@ def scan_cremad(root: Path, skipped: list) -> list[ClipSource]:
             skipped.append((str(v), "name is not ACTOR_SENTENCE_EMOTION_LEVEL, e.g. 1001_DFA_ANG_XX"))
             continue
         wav = next((p for p in (root / "AudioWAV" / f"{v.stem}.wav", v.with_suffix(".wav")) if p.exists()), None)
-        out.append(ClipSource(_slug("cremad", v.stem), "cremad", v, wav, transcript=CREMAD_SENTENCES[m[2]],
-                              emotion=CREMAD_EMOTIONS[m[3]], intensity=CREMAD_LEVELS[m[4]], speaker=m[1], sentence=m[2]))  # fmt: skip
+        out.append(
+            ClipSource(
+                _slug("cremad", v.stem),
+                "cremad",
+                v,
+                wav,
+                transcript=CREMAD_SENTENCES[m[2]],
+                emotion=CREMAD_EMOTIONS[m[3]],
+                intensity=CREMAD_LEVELS[m[4]],
+                speaker=m[1],
+                sentence=m[2],
+            )
+        )
     return out
 
 
@@ -106,9 +127,19 @@ def scan_ravdess(root: Path, skipped: list) -> list[ClipSource]:
             skipped.append((str(v), "not an audio-visual speech clip (modality 01, vocal channel 01)"))
             continue
         calm = {"calm": True} if emo == 2 else {}
-        out.append(ClipSource(_slug("ravdess", v.stem), "ravdess", v, transcript=RAVDESS_STATEMENTS.get(statement),
-                              emotion=RAVDESS_EMOTIONS[emo], intensity=level, speaker=f"Actor_{actor:02d}",
-                              sentence=f"{statement:02d}", extra=calm))  # fmt: skip
+        out.append(
+            ClipSource(
+                _slug("ravdess", v.stem),
+                "ravdess",
+                v,
+                transcript=RAVDESS_STATEMENTS.get(statement),
+                emotion=RAVDESS_EMOTIONS[emo],
+                intensity=level,
+                speaker=f"Actor_{actor:02d}",
+                sentence=f"{statement:02d}",
+                extra=calm,
+            )
+        )
     return out
 
 
@@ -134,8 +165,17 @@ def scan_grid(root: Path, skipped: list) -> list[ClipSource]:
             continue
         speaker = v.parent.name if v.parent != root else f"grid-{v.stem}"  # flat folder: speakers unknown, one per clip
         align = aligns.get(v.stem) or aligns.get(code)
-        out.append(ClipSource(_slug("grid", speaker, v.stem), "grid", v, transcript=sentence, speaker=speaker, sentence=code,
-                              word_times=read_grid_align(align) if align else None))  # fmt: skip
+        out.append(
+            ClipSource(
+                _slug("grid", speaker, v.stem),
+                "grid",
+                v,
+                transcript=sentence,
+                speaker=speaker,
+                sentence=code,
+                word_times=read_grid_align(align) if align else None,
+            )
+        )
     return out
 
 
@@ -172,15 +212,30 @@ def scan_folder(root: Path, skipped: list) -> list[ClipSource]:
             continue
         intensity = row.get("intensity") or None
         audio = root / row["audio"] if row.get("audio") else next((a for a in (v.with_suffix(e) for e in AUDIO_EXT) if a.exists()), None)
-        out.append(ClipSource(_slug("folder", v.relative_to(root).with_suffix("").as_posix()), "folder", v, audio,
-                              transcript=txt.read_text().strip() if txt.exists() else None, emotion=emotion,
-                              intensity=int(intensity) if intensity and intensity.isdigit() else None,
-                              speaker=row.get("speaker") or v.stem))  # fmt: skip
+        out.append(
+            ClipSource(
+                _slug("folder", v.relative_to(root).with_suffix("").as_posix()),
+                "folder",
+                v,
+                audio,
+                transcript=txt.read_text().strip() if txt.exists() else None,
+                emotion=emotion,
+                intensity=int(intensity) if intensity and intensity.isdigit() else None,
+                speaker=row.get("speaker") or v.stem,
+            )
+        )
     return out
 
 
-SCANNERS = {"mead": scan_mead, "cremad": scan_cremad, "ravdess": scan_ravdess, "grid": scan_grid,
-            "hdtf": scan_hdtf, "voxceleb2": scan_voxceleb2, "folder": scan_folder}  # fmt: skip
+SCANNERS = {
+    "mead": scan_mead,
+    "cremad": scan_cremad,
+    "ravdess": scan_ravdess,
+    "grid": scan_grid,
+    "hdtf": scan_hdtf,
+    "voxceleb2": scan_voxceleb2,
+    "folder": scan_folder,
+}
 
 
 def scan(root: str | Path, fmt: str) -> tuple[list[ClipSource], list[tuple[str, str]]]:

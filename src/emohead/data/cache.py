@@ -37,8 +37,20 @@ from emohead.outputs import atomic_path
 
 CACHE_FORMAT = "emohead-cache"
 CACHE_VERSION = 1
-INDEX_FIELDS = ["clip_id", "dataset", "speaker", "emotion", "intensity", "sentence", "n_frames", "duration",
-                "split", "synthetic", "source_clip", "transcript"]  # fmt: skip
+INDEX_FIELDS = [
+    "clip_id",
+    "dataset",
+    "speaker",
+    "emotion",
+    "intensity",
+    "sentence",
+    "n_frames",
+    "duration",
+    "split",
+    "synthetic",
+    "source_clip",
+    "transcript",
+]
 # EmoSpeaker (Sec. IV.A) holds out 2 male and 2 female MEAD speakers; these are emohead's choice of four.
 MEAD_TEST_SPEAKERS = ("M003", "M030", "W009", "W015")
 
@@ -76,13 +88,17 @@ class PrepareReport:
     peak_rss_mb: float = 0.0
 
     def summary(self) -> str:
-        lines = [f"{self.sources} source clips: {self.prepared} prepared now, {self.done_before} already in the cache, {len(self.failed)} failed; "
-                 f"{len(self.skipped_files)} files did not fit the layout"]  # fmt: skip
+        lines = [
+            f"{self.sources} source clips: {self.prepared} prepared now, {self.done_before} already in the cache, {len(self.failed)} failed; "
+            f"{len(self.skipped_files)} files did not fit the layout"
+        ]
         lines += [f"  failed {k}: {v}" for k, v in list(self.failed.items())[:20]]
         lines += [f"  face lost in {k}: kept {n} stretch(es), dropped {lost} frames" for k, (n, lost) in list(self.split.items())[:20]]
         lines += [f"  skipped {f}: {why}" for f, why in self.skipped_files[:10]]
-        lines.append(f"cache holds {self.clips} clips, {self.frames} frames ({self.frames / 25 / 60:.1f} min); "
-                     f"{self.seconds:.1f} s this run; peak memory {self.peak_rss_mb:.0f} MB")  # fmt: skip
+        lines.append(
+            f"cache holds {self.clips} clips, {self.frames} frames ({self.frames / 25 / 60:.1f} min); "
+            f"{self.seconds:.1f} s this run; peak memory {self.peak_rss_mb:.0f} MB"
+        )
         return "\n".join(lines)
 
 
@@ -97,15 +113,22 @@ class Cache:
         if spec.exists():
             info = json.loads(spec.read_text())
             if info.get("format") != CACHE_FORMAT or info.get("version") != CACHE_VERSION:
-                raise EmoheadError(f"{self.root} holds {info.get('format')} version {info.get('version')}; this emohead "
-                                   f"reads {CACHE_FORMAT} version {CACHE_VERSION}; prepare into a new folder")  # fmt: skip
+                raise EmoheadError(
+                    f"{self.root} holds {info.get('format')} version {info.get('version')}; this emohead "
+                    f"reads {CACHE_FORMAT} version {CACHE_VERSION}; prepare into a new folder"
+                )
         elif create:
             if self.root.exists() and any(self.root.iterdir()):
                 raise EmoheadError(f"{self.root} is not empty and is not an emohead cache; choose an empty or new folder")
             self.clips_dir.mkdir(parents=True, exist_ok=True)
             self.sources_dir.mkdir(exist_ok=True)
-            spec.write_text(json.dumps({"format": CACHE_FORMAT, "version": CACHE_VERSION, "fps": 25, "sample_rate": 16000,
-                                        "layout": "see emohead.data.cache"}, indent=1) + "\n")  # fmt: skip
+            spec.write_text(
+                json.dumps(
+                    {"format": CACHE_FORMAT, "version": CACHE_VERSION, "fps": 25, "sample_rate": 16000, "layout": "see emohead.data.cache"},
+                    indent=1,
+                )
+                + "\n"
+            )
         else:
             raise EmoheadError(f"no emohead cache at {self.root}; run `emohead prepare SRC --format F -o {self.root}` first")
 
@@ -153,8 +176,10 @@ class Cache:
     def write_index(self, test_speakers=None) -> list[dict]:
         metas = self.metas()
         splits = assign_splits([m["speaker"] or m["clip_id"] for m in metas], test_speakers=test_speakers)
-        rows = [{k: (m.get(k) if m.get(k) is not None else "") for k in INDEX_FIELDS} | {"split": splits[m["speaker"] or m["clip_id"]]}
-                for m in metas]  # fmt: skip
+        rows = [
+            {k: (m.get(k) if m.get(k) is not None else "") for k in INDEX_FIELDS} | {"split": splits[m["speaker"] or m["clip_id"]]}
+            for m in metas
+        ]
         with atomic_path(self.root / "index.csv") as tmp:
             with open(tmp, "w", newline="") as f:
                 w = csv.DictWriter(f, INDEX_FIELDS)
@@ -187,8 +212,17 @@ def _work(src: ClipSource, asr: str = "auto", whisper_features: bool = False):
         return src.clip_id, None, str(err)
 
 
-def prepare(source_root, fmt: str, out, workers: int = 1, retry_failed: bool = False, test_speakers=None,
-            progress: bool = False, asr: str = "auto", whisper_features: bool = False) -> PrepareReport:  # fmt: skip
+def prepare(
+    source_root,
+    fmt: str,
+    out,
+    workers: int = 1,
+    retry_failed: bool = False,
+    test_speakers=None,
+    progress: bool = False,
+    asr: str = "auto",
+    whisper_features: bool = False,
+) -> PrepareReport:
     """Scan a dataset, process every clip not yet in the cache (in ``workers`` processes), rebuild the index."""
     from tqdm import tqdm
 

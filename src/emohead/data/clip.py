@@ -82,8 +82,9 @@ def _phone_arrays(phones: list[Phone], start: float, stop: float, dataset_words=
     }
 
 
-def process_clip(src: ClipSource, face_model: FaceModel | None = None, aligner: Aligner | None = None, asr: str = "auto",
-                 whisper_features: bool = False) -> list[PreparedClip]:  # fmt: skip
+def process_clip(
+    src: ClipSource, face_model: FaceModel | None = None, aligner: Aligner | None = None, asr: str = "auto", whisper_features: bool = False
+) -> list[PreparedClip]:
     """Analyse one clip; raises ClipError with the reason when nothing in it is usable.
     ``whisper_features`` adds ``whisper`` (T, 384): whisper tiny.en encoder states at 25 fps."""
     face_model = face_model or FaceModel.default()
@@ -140,11 +141,23 @@ def process_clip(src: ClipSource, face_model: FaceModel | None = None, aligner: 
         }
         clip_id = src.clip_id if len(runs) == 1 else f"{src.clip_id}_seg{k + 1}"
         meta = {
-            "clip_id": clip_id, "source_clip": src.clip_id, "dataset": src.dataset, "video": str(Path(src.video).resolve()),
-            "audio": str(Path(audio_path).resolve()), "speaker": src.speaker, "emotion": src.emotion, "intensity": src.intensity,
-            "sentence": src.sentence, "transcript": transcript, "transcript_source": transcript_source,
-            "start_frame": int(a), "n_frames": int(b - a), "duration": float(b - a) / FPS,
-            "frames_lost": int(n - sum(r[1] - r[0] for r in runs)), "synthetic": False, **src.extra,
-        }  # fmt: skip
+            "clip_id": clip_id,
+            "source_clip": src.clip_id,
+            "dataset": src.dataset,
+            "video": str(Path(src.video).resolve()),
+            "audio": str(Path(audio_path).resolve()),
+            "speaker": src.speaker,
+            "emotion": src.emotion,
+            "intensity": src.intensity,
+            "sentence": src.sentence,
+            "transcript": transcript,
+            "transcript_source": transcript_source,
+            "start_frame": int(a),
+            "n_frames": int(b - a),
+            "duration": float(b - a) / FPS,
+            "frames_lost": int(n - sum(r[1] - r[0] for r in runs)),
+            "synthetic": False,
+            **src.extra,
+        }
         out.append(PreparedClip(meta, arrays))
     return out

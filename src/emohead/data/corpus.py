@@ -44,8 +44,12 @@ def synthesize(arrays: dict[str, np.ndarray], emotion: str, weight: float, face_
     delta = (target - w) @ face_model.basis.reshape(bs.COUNT, -1)
     mesh = arrays["mesh"] + delta.reshape(len(w), -1, 3)
     out = dict(arrays)
-    out.update(blendshapes=target, mesh=mesh.astype(np.float32), lm68=to_ibug68(mesh).astype(np.float32),
-               lm68_image=to_ibug68(apply_pose(mesh, arrays["pose"].astype(np.float64))).astype(np.float32))  # fmt: skip
+    out.update(
+        blendshapes=target,
+        mesh=mesh.astype(np.float32),
+        lm68=to_ibug68(mesh).astype(np.float32),
+        lm68_image=to_ibug68(apply_pose(mesh, arrays["pose"].astype(np.float64))).astype(np.float32),
+    )
     return out
 
 
@@ -66,7 +70,9 @@ def augment(cache: Cache, emotions=EMOTIONS, levels=INTENSITY_LEVELS, skip_speak
                     continue
                 arrays = arrays if arrays is not None else cache.load(meta["clip_id"])
                 syn = synthesize(arrays, emotion, weight, face_model)
-                cache.write_clip(meta | {"clip_id": clip_id, "source_clip": meta["clip_id"], "emotion": emotion,
-                                         "intensity": level, "synthetic": True}, syn)  # fmt: skip
+                cache.write_clip(
+                    meta | {"clip_id": clip_id, "source_clip": meta["clip_id"], "emotion": emotion, "intensity": level, "synthetic": True},
+                    syn,
+                )
                 written += 1
     return written

@@ -38,14 +38,20 @@ def cached_phones(arrays: dict[str, np.ndarray]) -> list:
     out = []
     for label, (a, b) in zip(arrays["phone_labels"], arrays["phone_times"]):
         k = next((i for i, (_, (ws, we)) in enumerate(words) if ws - 1e-3 <= (a + b) / 2 <= we + 1e-3), None)
-        out.append(Phone(str(label), float(a), float(b), str(words[k][0]) if k is not None and label != "SIL" else None,
-                         k if label != "SIL" else None))  # fmt: skip
+        out.append(
+            Phone(
+                str(label),
+                float(a),
+                float(b),
+                str(words[k][0]) if k is not None and label != "SIL" else None,
+                k if label != "SIL" else None,
+            )
+        )
     return out
 
 
 class _CacheRows:
-    def __init__(self, cache: Cache | str, split: str | None = "train", fields=DEFAULT_FIELDS, synthetic: bool = True,
-                 reference_fields=()):  # fmt: skip
+    def __init__(self, cache: Cache | str, split: str | None = "train", fields=DEFAULT_FIELDS, synthetic: bool = True, reference_fields=()):
         self.cache = cache if isinstance(cache, Cache) else Cache(cache)
         self.rows = [r for r in self.cache.index() if (split is None or r["split"] == split) and (synthetic or not r["synthetic"])]
         self.fields = tuple(fields)
@@ -65,8 +71,12 @@ class _CacheRows:
 
     def _labels(self, row: dict, arrays: dict) -> dict:
         refs = {f"ref_{k}": arrays[k][0] for k in self.reference_fields}
-        return {"emotion": EMOTIONS.index(row["emotion"]) if row["emotion"] in EMOTIONS else -1,
-                "intensity": row["intensity"] or 0, "synthetic": float(row["synthetic"]), **refs}  # fmt: skip
+        return {
+            "emotion": EMOTIONS.index(row["emotion"]) if row["emotion"] in EMOTIONS else -1,
+            "intensity": row["intensity"] or 0,
+            "synthetic": float(row["synthetic"]),
+            **refs,
+        }
 
 
 class WindowDataset(_CacheRows):

@@ -28,12 +28,19 @@ _GRID = (
 
 # CREMA-D sentence codes -> the 12 sentences.
 CREMAD_SENTENCES = {
-    "IEO": "It's eleven o'clock", "TIE": "That is exactly what happened", "IOM": "I'm on my way to the meeting",
-    "IWW": "I wonder what this is about", "TAI": "The airplane is almost full", "MTI": "Maybe tomorrow it will be cold",
-    "IWL": "I would like a new alarm clock", "ITH": "I think I have a doctor's appointment",
-    "DFA": "Don't forget a jacket", "ITS": "I think I've seen this before", "TSI": "The surface is slick",
+    "IEO": "It's eleven o'clock",
+    "TIE": "That is exactly what happened",
+    "IOM": "I'm on my way to the meeting",
+    "IWW": "I wonder what this is about",
+    "TAI": "The airplane is almost full",
+    "MTI": "Maybe tomorrow it will be cold",
+    "IWL": "I would like a new alarm clock",
+    "ITH": "I think I have a doctor's appointment",
+    "DFA": "Don't forget a jacket",
+    "ITS": "I think I've seen this before",
+    "TSI": "The surface is slick",
     "WSI": "We'll stop in a couple of minutes",
-}  # fmt: skip
+}
 
 
 def grid_sentence(stem: str) -> str:

@@ -92,8 +92,11 @@ class EmotionRequest:
 
     def check(self) -> EmotionRequest:
         """Syntax and combinations, before any work; returns self."""
-        given = [k for k, v in (("--emotion", self.emotion), ("--reference-portrait", self.reference), ("--emotion-text", self.text))
-                 if v is not None]  # fmt: skip
+        given = [
+            k
+            for k, v in (("--emotion", self.emotion), ("--reference-portrait", self.reference), ("--emotion-text", self.text))
+            if v is not None
+        ]
         if len(given) > 1:
             raise EmoheadError(f"give one of {' / '.join(given)}, not several: each sets the emotion")
         check_intensity(self.intensity)
@@ -178,7 +181,11 @@ def check_supported(model: str, supported, kind: str | None, all_specs) -> None:
     if kind is None or kind in supported:
         return
     able = [s.name for s in all_specs if kind in s.conditions]
-    can = f"models that can: {', '.join(able)}" if able else f"no installed model honours it yet (models: {', '.join(s.name for s in all_specs)})"
+    can = (
+        f"models that can: {', '.join(able)}"
+        if able
+        else f"no installed model honours it yet (models: {', '.join(s.name for s in all_specs)})"
+    )
     raise EmoheadError(f"--model {model} cannot honour {KINDS[kind]} (it reads emotion from {_kinds_text(supported)}); {can}")
 
 

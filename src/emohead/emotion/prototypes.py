@@ -51,10 +51,12 @@ def level_weight(level: int | None) -> float:
 
 # Channels a reference portrait may pass on as its expression (speech, blinks and gaze stay ours).
 EXPRESSIVE = tuple(
-    n for n in bs.NAMES
+    n
+    for n in bs.NAMES
     if n not in ("jawOpen", "mouthClose", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthFunnel", "mouthPucker")
-    and n not in bs.BLINK_CHANNELS and n not in bs.GAZE_CHANNELS
-)  # fmt: skip
+    and n not in bs.BLINK_CHANNELS
+    and n not in bs.GAZE_CHANNELS
+)
 
 
 def calibrate(measured: dict[str, np.ndarray], neutral: np.ndarray) -> dict[str, dict[str, float]]:

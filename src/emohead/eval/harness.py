@@ -78,8 +78,27 @@ def _audio_segment(src: str, start: float, seconds: float, dst: Path) -> Path:
     from emohead.video.io import ffmpeg_exe
 
     # -ss/-t after -i: an exact cut on decoded audio (input-side -t stops early on some FLV files)
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", src, "-ss", f"{start:.3f}", "-t", f"{seconds:.3f}", "-vn", "-ac", "1",
-                    "-ar", "16000", str(dst)], check=True)  # fmt: skip
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            src,
+            "-ss",
+            f"{start:.3f}",
+            "-t",
+            f"{seconds:.3f}",
+            "-vn",
+            "-ac",
+            "1",
+            "-ar",
+            "16000",
+            str(dst),
+        ],
+        check=True,
+    )
     return dst
 
 
@@ -117,15 +136,26 @@ def reconstruct(meta: dict, arrays: dict, opts: EvalOptions, workdir: Path, mode
     m = portrait.crop_matrix
     real_crop_lm = arrays["lm68_image"][:n].copy()
     real_crop_lm[..., :2] = real_crop_lm[..., :2] @ m[:, :2].T + m[:, 2]
-    systems["real video"] = SystemOutput([warp_crop(f, m, opts.size) for f in frames], arrays["lm68"][:n], real_crop_lm,
-                                         arrays["blendshapes"][:n])  # fmt: skip
-    systems["static portrait"] = SystemOutput([portrait.crop] * n, np.repeat(arrays["lm68"][:1], n, 0),
-                                              np.repeat(portrait.lm68[None], n, 0), np.repeat(arrays["blendshapes"][:1], n, 0))  # fmt: skip
+    systems["real video"] = SystemOutput(
+        [warp_crop(f, m, opts.size) for f in frames], arrays["lm68"][:n], real_crop_lm, arrays["blendshapes"][:n]
+    )
+    systems["static portrait"] = SystemOutput(
+        [portrait.crop] * n,
+        np.repeat(arrays["lm68"][:1], n, 0),
+        np.repeat(portrait.lm68[None], n, 0),
+        np.repeat(arrays["blendshapes"][:1], n, 0),
+    )
     energy_inputs = dataclasses.replace(inputs, phones=None, emotion=EmotionCondition())  # the jaw follows loudness only
     energy_motion = load_motion_model("analytic").generate(energy_inputs)
     systems["audio-energy mouth"] = _system_from_motion(portrait, energy_motion.trim(n), opts.renderer, opts.renderer_weights)
-    real = {"energy_db": arrays["energy_db"][:n], "emotion": meta.get("emotion"), "portrait": portrait, "audio": audio,
-            "lm68": arrays["lm68"][:n], "blendshapes": arrays["blendshapes"][:n]}  # fmt: skip
+    real = {
+        "energy_db": arrays["energy_db"][:n],
+        "emotion": meta.get("emotion"),
+        "portrait": portrait,
+        "audio": audio,
+        "lm68": arrays["lm68"][:n],
+        "blendshapes": arrays["blendshapes"][:n],
+    }
     return systems, real
 
 
@@ -285,21 +315,27 @@ def _mean(values: list[float]) -> float:
 
 
 def render_markdown(report: EvalReport, data, opts: EvalOptions) -> str:
-    lines = [f"# emohead eval: {system_name(opts)}", "",
-             f"Data: `{data}`, split `{opts.split}`: {report.clips} clips, {report.frames} frames (up to {opts.max_frames} per clip), "
-             f"{opts.size} px crops; {report.seconds:.0f} s.", ""]  # fmt: skip
+    lines = [
+        f"# emohead eval: {system_name(opts)}",
+        "",
+        f"Data: `{data}`, split `{opts.split}`: {report.clips} clips, {report.frames} frames (up to {opts.max_frames} per clip), "
+        f"{opts.size} px crops; {report.seconds:.0f} s.",
+        "",
+    ]
     for title, cols in COLUMNS.items():
-        lines += [f"## {title}", "", "| system | " + " | ".join(f"{c} {_arrow(c)}" for c in cols) + " |",
-                  "|---" * (len(cols) + 1) + "|"]  # fmt: skip
+        lines += [f"## {title}", "", "| system | " + " | ".join(f"{c} {_arrow(c)}" for c in cols) + " |", "|---" * (len(cols) + 1) + "|"]
         for name, row in report.rows.items():
             vals = [_fmt(row.get(c)) if c not in report.unavailable else "n/a" for c in cols]
             lines.append(f"| {name} | " + " | ".join(vals) + " |")
         lines.append("")
-    lines += ["Landmark distances in % of the outer-eye-corner distance, pose and scale removed. * marks offline stand-ins: "
-              "AV-offset/AV-corr correlate mouth opening with the speech envelope (not SyncNet), so the audio-energy mouth, whose jaw IS "
-              "the envelope, scores near 1 by construction and real mouths score far lower; E-FID is the Frechet distance "
-              "between MediaPipe blendshapes of generated and real frames. Rig metrics (MLE, MEE, EIE, FRD) compare blendshape "
-              "curves as MEDTalk compares rig curves.", ""]  # fmt: skip
+    lines += [
+        "Landmark distances in % of the outer-eye-corner distance, pose and scale removed. * marks offline stand-ins: "
+        "AV-offset/AV-corr correlate mouth opening with the speech envelope (not SyncNet), so the audio-energy mouth, whose jaw IS "
+        "the envelope, scores near 1 by construction and real mouths score far lower; E-FID is the Frechet distance "
+        "between MediaPipe blendshapes of generated and real frames. Rig metrics (MLE, MEE, EIE, FRD) compare blendshape "
+        "curves as MEDTalk compares rig curves.",
+        "",
+    ]
     if report.unavailable:
         lines += ["Not available here (never estimated):", ""] + [f"- {k}: {v}" for k, v in report.unavailable.items()] + [""]
     if opts.per_clip:
@@ -318,8 +354,16 @@ def write_report(report: EvalReport, out: Path, data, opts: EvalOptions) -> None
     md, js = out.with_suffix(".md"), out.with_suffix(".json")
     with atomic_path(md) as tmp:
         tmp.write_text(render_markdown(report, data, opts))
-    doc = {"data": str(data), "options": opts.__dict__, "clips": report.clips, "frames": report.frames, "seconds": report.seconds,
-           "systems": report.rows, "unavailable": report.unavailable, "per_clip": report.per_clip if opts.per_clip else []}  # fmt: skip
+    doc = {
+        "data": str(data),
+        "options": opts.__dict__,
+        "clips": report.clips,
+        "frames": report.frames,
+        "seconds": report.seconds,
+        "systems": report.rows,
+        "unavailable": report.unavailable,
+        "per_clip": report.per_clip if opts.per_clip else [],
+    }
     with atomic_path(js) as tmp:
         tmp.write_text(json.dumps(_finite(doc), indent=1, default=str))
 

@@ -27,8 +27,7 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
 def ssim(a: np.ndarray, b: np.ndarray) -> float:
     from skimage.metrics import structural_similarity
 
-    return float(structural_similarity(_luma(a), _luma(b), data_range=255.0, gaussian_weights=True, sigma=1.5,
-                                       use_sample_covariance=False))  # fmt: skip
+    return float(structural_similarity(_luma(a), _luma(b), data_range=255.0, gaussian_weights=True, sigma=1.5, use_sample_covariance=False))
 
 
 def cpbd(frame: np.ndarray) -> float:

@@ -14,8 +14,9 @@ import numpy as np
 from emohead.face import blendshapes as bs
 
 LIP_CHANNELS = bs.indices(bs.SPEECH_CHANNELS)
-EMOTION_CHANNELS = bs.indices(tuple(n for n in bs.NAMES if n.startswith(("brow", "cheek", "eyeSquint", "eyeWide", "nose", "mouthSmile",
-                                                                             "mouthFrown", "mouthDimple"))))  # fmt: skip
+EMOTION_CHANNELS = bs.indices(
+    tuple(n for n in bs.NAMES if n.startswith(("brow", "cheek", "eyeSquint", "eyeWide", "nose", "mouthSmile", "mouthFrown", "mouthDimple")))
+)
 UPPER_FACE = bs.indices(tuple(n for n in bs.NAMES if n.startswith(("brow", "eye", "cheek", "nose"))))
 
 

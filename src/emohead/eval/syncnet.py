@@ -34,16 +34,28 @@ def _build():
         def __init__(self, dim: int = 1024):
             super().__init__()
             self.netcnnaud = nn.Sequential(
-                *c2(1, 64, 3), nn.MaxPool2d(1, 1), *c2(64, 192, 3), nn.MaxPool2d(3, (1, 2)), *c2(192, 384, 3), *c2(384, 256, 3),
-                *c2(256, 256, 3), nn.MaxPool2d(3, 2), *c2(256, 512, (5, 4), p=0),
-            )  # fmt: skip
+                *c2(1, 64, 3),
+                nn.MaxPool2d(1, 1),
+                *c2(64, 192, 3),
+                nn.MaxPool2d(3, (1, 2)),
+                *c2(192, 384, 3),
+                *c2(384, 256, 3),
+                *c2(256, 256, 3),
+                nn.MaxPool2d(3, 2),
+                *c2(256, 512, (5, 4), p=0),
+            )
             self.netfcaud = nn.Sequential(nn.Linear(512, 512), nn.BatchNorm1d(512), nn.ReLU(), nn.Linear(512, dim))
             self.netcnnlip = nn.Sequential(
-                *c3(3, 96, (5, 7, 7), (1, 2, 2)), nn.MaxPool3d((1, 3, 3), (1, 2, 2)),
-                *c3(96, 256, (1, 5, 5), (1, 2, 2), (0, 1, 1)), nn.MaxPool3d((1, 3, 3), (1, 2, 2), (0, 1, 1)),
-                *c3(256, 256, (1, 3, 3), 1, (0, 1, 1)), *c3(256, 256, (1, 3, 3), 1, (0, 1, 1)), *c3(256, 256, (1, 3, 3), 1, (0, 1, 1)),
-                nn.MaxPool3d((1, 3, 3), (1, 2, 2)), *c3(256, 512, (1, 6, 6)),
-            )  # fmt: skip
+                *c3(3, 96, (5, 7, 7), (1, 2, 2)),
+                nn.MaxPool3d((1, 3, 3), (1, 2, 2)),
+                *c3(96, 256, (1, 5, 5), (1, 2, 2), (0, 1, 1)),
+                nn.MaxPool3d((1, 3, 3), (1, 2, 2), (0, 1, 1)),
+                *c3(256, 256, (1, 3, 3), 1, (0, 1, 1)),
+                *c3(256, 256, (1, 3, 3), 1, (0, 1, 1)),
+                *c3(256, 256, (1, 3, 3), 1, (0, 1, 1)),
+                nn.MaxPool3d((1, 3, 3), (1, 2, 2)),
+                *c3(256, 512, (1, 6, 6)),
+            )
             self.netfclip = nn.Sequential(nn.Linear(512, 512), nn.BatchNorm1d(512), nn.ReLU(), nn.Linear(512, dim))
 
         def forward_aud(self, x):
@@ -97,8 +109,9 @@ def lse(model, frames: list[np.ndarray], boxes: np.ndarray, samples: np.ndarray)
         lip = torch.cat([model.forward_lip(video[:, :, i : i + 5]) for i in range(last)])
         aud = torch.cat([model.forward_aud(torch.from_numpy(cc[None, None, :, 4 * i : 4 * i + 20].copy())) for i in range(last)])
     padded = torch.nn.functional.pad(aud, (0, 0, VSHIFT, VSHIFT))
-    dists = torch.stack([torch.nn.functional.pairwise_distance(lip[[i]].repeat(2 * VSHIFT + 1, 1), padded[i : i + 2 * VSHIFT + 1])
-                         for i in range(last)])  # fmt: skip
+    dists = torch.stack(
+        [torch.nn.functional.pairwise_distance(lip[[i]].repeat(2 * VSHIFT + 1, 1), padded[i : i + 2 * VSHIFT + 1]) for i in range(last)]
+    )
     mean = dists.mean(0).numpy()
     k = int(mean.argmin())
     return {"LSE-D": float(mean[k]), "LSE-C": float(np.median(mean) - mean[k]), "SyncNet offset": float(VSHIFT - k)}

@@ -20,15 +20,31 @@ from emohead.face import blendshapes as bs
 
 # Eyelid rings in matching order (upper[i] closes onto lower[i]); corners are pinned.
 EYES = {
-    "Right": dict(upper=[246, 161, 160, 159, 158, 157, 173], lower=[7, 163, 144, 145, 153, 154, 155], corners=[33, 133],
-                  brow=[70, 63, 105, 66, 107, 46, 53, 52, 65, 55], cheek=[117, 118, 119, 120, 100, 101, 50, 36, 205, 123],
-                  ala=[129, 49, 64, 98, 48, 115], lip_top=[39, 40, 185], brow_inner=[55, 107, 65],
-                  corner=61, lip_near=[146, 91, 185, 40]),
-    "Left": dict(upper=[466, 388, 387, 386, 385, 384, 398], lower=[249, 390, 373, 374, 380, 381, 382], corners=[263, 362],
-                 brow=[300, 293, 334, 296, 336, 276, 283, 282, 295, 285], cheek=[346, 347, 348, 349, 329, 330, 280, 266, 425, 352],
-                 ala=[358, 279, 294, 327, 278, 344], lip_top=[269, 270, 409], brow_inner=[285, 336, 295],
-                 corner=291, lip_near=[375, 321, 409, 270]),
-}  # fmt: skip
+    "Right": dict(
+        upper=[246, 161, 160, 159, 158, 157, 173],
+        lower=[7, 163, 144, 145, 153, 154, 155],
+        corners=[33, 133],
+        brow=[70, 63, 105, 66, 107, 46, 53, 52, 65, 55],
+        cheek=[117, 118, 119, 120, 100, 101, 50, 36, 205, 123],
+        ala=[129, 49, 64, 98, 48, 115],
+        lip_top=[39, 40, 185],
+        brow_inner=[55, 107, 65],
+        corner=61,
+        lip_near=[146, 91, 185, 40],
+    ),
+    "Left": dict(
+        upper=[466, 388, 387, 386, 385, 384, 398],
+        lower=[249, 390, 373, 374, 380, 381, 382],
+        corners=[263, 362],
+        brow=[300, 293, 334, 296, 336, 276, 283, 282, 295, 285],
+        cheek=[346, 347, 348, 349, 329, 330, 280, 266, 425, 352],
+        ala=[358, 279, 294, 327, 278, 344],
+        lip_top=[269, 270, 409],
+        brow_inner=[285, 336, 295],
+        corner=291,
+        lip_near=[375, 321, 409, 270],
+    ),
+}
 LIP_CENTRE = [0, 17, 13, 14, 11, 16, 12, 15]
 NOSE_TIP = [1, 4, 5, 195]
 JAW = [152, 148, 176, 149, 150, 136, 172, 58, 377, 400, 378, 379, 365, 397, 288]
@@ -63,8 +79,7 @@ def facs_prior(template: np.ndarray) -> np.ndarray:
         put(f"eyeWide{side}", sculpt(t, {v: (0, -0.04, 0) for v in up}, e["corners"] + e["lower"] + e["brow"], 0.045))
         raise_cheek = {v: (0, -0.045, -0.01) for v in e["cheek"]} | {v: (0, -0.02, 0) for v in e["lower"]}
         put(f"cheekSquint{side}", sculpt(t, raise_cheek, e["corners"] + e["upper"] + JAW + LIP_CENTRE, 0.07))
-        sneer = ({v: (0, -0.05, 0) for v in e["ala"]} | {v: (0, -0.02, 0) for v in e["lip_top"]}
-                 | {v: (0, 0.02, 0) for v in e["brow_inner"]})  # fmt: skip
+        sneer = {v: (0, -0.05, 0) for v in e["ala"]} | {v: (0, -0.02, 0) for v in e["lip_top"]} | {v: (0, 0.02, 0) for v in e["brow_inner"]}
         put(f"noseSneer{side}", sculpt(t, sneer, NOSE_TIP + [13, 14, 17] + e["upper"] + e["lower"], 0.05))
         out = 1.0 if side == "Left" else -1.0
         frown = {e["corner"]: (0, 0.07, 0)} | {v: (0, 0.03, 0) for v in e["lip_near"]}

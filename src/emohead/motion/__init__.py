@@ -16,7 +16,7 @@ from emohead.motion.base import Motion, MotionInputs, MotionModel
 from emohead.spec import ModelSpec
 
 DEFAULT_MODEL = "analytic"
-__path__ += [p for p in os.environ.get("EMOHEAD_MODELS_PATH", "").split(os.pathsep) if p and p not in __path__]  # noqa: PLE0604
+__path__ += [p for p in os.environ.get("EMOHEAD_MODELS_PATH", "").split(os.pathsep) if p and p not in __path__]
 _FOUND: dict[tuple, dict[str, ModelSpec]] = {}
 
 
@@ -50,8 +50,10 @@ def load_motion_model(name: str = DEFAULT_MODEL, weights=None, **options) -> Mot
     cls = spec.load(spec.entry)
     if spec.weights is None:
         if weights is not None:
-            raise EmoheadError(f"--model {name} has no learnt weights; drop --weights (models with weights: "
-                               f"{', '.join(s.name for s in specs().values() if s.weights)})")
+            raise EmoheadError(
+                f"--model {name} has no learnt weights; drop --weights (models with weights: "
+                f"{', '.join(s.name for s in specs().values() if s.weights)})"
+            )
         return cls(**options)
     return cls(weights=weights or spec.weights_location, **options)
 

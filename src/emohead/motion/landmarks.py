@@ -54,5 +54,3 @@ class LandmarkMotionModel(MotionModel):
             add_blinks(w, fps, rng)
         pose = scaled_head_motion(inputs, self.head_motion_scale, fps, rng)
         return Motion(blendshapes=w, pose=pose, neutral=portrait.neutral, face_model=portrait.face_model, fps=fps)
-
-

@@ -71,5 +71,7 @@ class ConfigModule(nn.Module):
             model.load_state_dict(tensors)
         except (TypeError, RuntimeError) as err:
             first = str(err).strip().splitlines()[0]
-            raise EmoheadError(f"the {cls.__name__} weights at {name_or_dir} do not fit this version ({first}); retrain or re-export them") from None
+            raise EmoheadError(
+                f"the {cls.__name__} weights at {name_or_dir} do not fit this version ({first}); retrain or re-export them"
+            ) from None
         return model.eval()

@@ -27,12 +27,16 @@ from emohead.nn.base import ConfigModule, quiet_inference
 from emohead.render.base import MeshRenderer
 
 REGIONS = {  # iBUG-68 index ranges, closed or open polylines, colour (RGB)
-    "jaw": (range(0, 17), False, (255, 255, 255)), "brow_r": (range(17, 22), False, (255, 160, 0)),
-    "brow_l": (range(22, 27), False, (255, 160, 0)), "nose_bridge": (range(27, 31), False, (0, 200, 255)),
-    "nostrils": (range(31, 36), False, (0, 200, 255)), "eye_r": (range(36, 42), True, (0, 255, 0)),
-    "eye_l": (range(42, 48), True, (0, 255, 0)), "lips_outer": (range(48, 60), True, (255, 0, 80)),
+    "jaw": (range(0, 17), False, (255, 255, 255)),
+    "brow_r": (range(17, 22), False, (255, 160, 0)),
+    "brow_l": (range(22, 27), False, (255, 160, 0)),
+    "nose_bridge": (range(27, 31), False, (0, 200, 255)),
+    "nostrils": (range(31, 36), False, (0, 200, 255)),
+    "eye_r": (range(36, 42), True, (0, 255, 0)),
+    "eye_l": (range(42, 48), True, (0, 255, 0)),
+    "lips_outer": (range(48, 60), True, (255, 0, 80)),
     "lips_inner": (range(60, 68), True, (255, 0, 255)),
-}  # fmt: skip
+}
 VGG_ENV = "EMOHEAD_VGG19"
 
 
@@ -151,8 +155,7 @@ def load_vgg19(path: str | Path | None = None) -> VGG19Features | None:
         raise EmoheadError(f"cannot read VGG-19 weights {path}: {err}; give torchvision's vgg19 state dict") from None
     if missing:
         raise EmoheadError(f"{path} is not a VGG-19 state dict (no {sorted(missing)[0]}); give torchvision's vgg19 weights")
-    vgg.features.load_state_dict({k.removeprefix("features."): v for k, v in state.items() if k.startswith("features.")},
-                                 strict=False)  # fmt: skip
+    vgg.features.load_state_dict({k.removeprefix("features."): v for k, v in state.items() if k.startswith("features.")}, strict=False)
     return vgg.eval().requires_grad_(False)
 
 

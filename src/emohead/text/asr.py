@@ -79,8 +79,10 @@ def recognize_and_align(samples: np.ndarray, aligner: Aligner, asr: str = "auto"
         segments = whisper_segments(samples)
     else:
         step = 60 * SAMPLE_RATE
-        segments = [(aligner.transcribe(samples[s : s + step]), s / SAMPLE_RATE, min(len(samples), s + step) / SAMPLE_RATE)
-                    for s in range(0, len(samples), step)]  # fmt: skip
+        segments = [
+            (aligner.transcribe(samples[s : s + step]), s / SAMPLE_RATE, min(len(samples), s + step) / SAMPLE_RATE)
+            for s in range(0, len(samples), step)
+        ]
     heard = " ".join(t for t, _, _ in segments)
     if len(samples) <= ALIGN_MAX_SECONDS * SAMPLE_RATE:  # one pass: ASR segment edges are too loose to align within
         words, _ = aligner.known_words(normalize_transcript(heard))
@@ -97,8 +99,9 @@ def recognize_and_align(samples: np.ndarray, aligner: Aligner, asr: str = "auto"
     return sorted(phones, key=lambda p: p.start), heard
 
 
-def phones_for_speech(samples: np.ndarray, words: list[str], aligner: Aligner, asr: str = "auto", offset: float = 0.0,
-                      notes: list[str] | None = None) -> tuple[list[Phone], str | None]:  # fmt: skip
+def phones_for_speech(
+    samples: np.ndarray, words: list[str], aligner: Aligner, asr: str = "auto", offset: float = 0.0, notes: list[str] | None = None
+) -> tuple[list[Phone], str | None]:
     """The one phone policy, shared by generation and the data engine: the transcript's ``words``
     force-aligned; with no transcript, or one that does not align, what ASR heard (``asr``), force-aligned,
     and where that does not align either, recognised phones. Returns (phones, the text ASR heard, or None

@@ -22,17 +22,69 @@ import numpy as np
 
 from emohead.text.align import Phone
 
-PHONES = ("SIL", "AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D", "DH", "EH", "ER", "EY", "F", "G", "HH", "IH", "IY",
-          "JH", "K", "L", "M", "N", "NG", "OW", "OY", "P", "R", "S", "SH", "T", "TH", "UH", "UW", "V", "W", "Y", "Z", "ZH")  # fmt: skip
+PHONES = (
+    "SIL",
+    "AA",
+    "AE",
+    "AH",
+    "AO",
+    "AW",
+    "AY",
+    "B",
+    "CH",
+    "D",
+    "DH",
+    "EH",
+    "ER",
+    "EY",
+    "F",
+    "G",
+    "HH",
+    "IH",
+    "IY",
+    "JH",
+    "K",
+    "L",
+    "M",
+    "N",
+    "NG",
+    "OW",
+    "OY",
+    "P",
+    "R",
+    "S",
+    "SH",
+    "T",
+    "TH",
+    "UH",
+    "UW",
+    "V",
+    "W",
+    "Y",
+    "Z",
+    "ZH",
+)
 VOWELS = {"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"}
 CLASSES = {
-    "silence": {"SIL"}, "vowel": VOWELS, "bilabial": {"P", "B", "M"}, "labiodental": {"F", "V"}, "dental": {"TH", "DH"},
-    "alveolar": {"T", "D", "N", "L", "S", "Z"}, "postalveolar": {"CH", "JH", "SH", "ZH", "R"}, "velar": {"K", "G", "NG"},
-    "glottal": {"HH"}, "rounded": {"OW", "UH", "UW", "OY", "W", "AO"}, "open": {"AA", "AE", "AH", "AO", "AW", "AY"},
-    "front": {"IY", "IH", "EH", "EY", "AE", "Y"}, "back": {"UW", "UH", "OW", "AO", "AA"}, "voiced_stop": {"B", "D", "G"},
-}  # fmt: skip
-FUNCTION_WORDS = frozenset("a an the and or but if of to in on at by for with from as is are was were be been it its this that "
-                           "i you he she we they me him her us them my your our their not no do does did so".split())  # fmt: skip
+    "silence": {"SIL"},
+    "vowel": VOWELS,
+    "bilabial": {"P", "B", "M"},
+    "labiodental": {"F", "V"},
+    "dental": {"TH", "DH"},
+    "alveolar": {"T", "D", "N", "L", "S", "Z"},
+    "postalveolar": {"CH", "JH", "SH", "ZH", "R"},
+    "velar": {"K", "G", "NG"},
+    "glottal": {"HH"},
+    "rounded": {"OW", "UH", "UW", "OY", "W", "AO"},
+    "open": {"AA", "AE", "AH", "AO", "AW", "AY"},
+    "front": {"IY", "IH", "EH", "EY", "AE", "Y"},
+    "back": {"UW", "UH", "OW", "AO", "AA"},
+    "voiced_stop": {"B", "D", "G"},
+}
+FUNCTION_WORDS = frozenset(
+    "a an the and or but if of to in on at by for with from as is are was were be been it its this that "
+    "i you he she we they me him her us them my your our their not no do does did so".split()
+)
 TEXT_DIM = 5 * len(PHONES) + len(CLASSES) + 3 + 1 + 3 + 4 + 2
 assert TEXT_DIM == 227
 
@@ -71,6 +123,15 @@ def text_features(phones: list[Phone], n_frames: int, fps: float = 25.0) -> np.n
             word = p.word or ""
             nuclei = [i for i in ks if seq[i].label in VOWELS] or ks[:1]
             syl = sum(1 for i in nuclei if i <= k) or 1
-            out[t, 218:227] = [ks.index(k) / len(ks), len(ks) / 10, (c - w0) / max(w1 - w0, 1e-3), w1 - w0, len(word) / 10,
-                               float(word.lower() not in FUNCTION_WORDS), word_order[w] / n_words, syl / len(nuclei), len(nuclei) / 5]  # fmt: skip
+            out[t, 218:227] = [
+                ks.index(k) / len(ks),
+                len(ks) / 10,
+                (c - w0) / max(w1 - w0, 1e-3),
+                w1 - w0,
+                len(word) / 10,
+                float(word.lower() not in FUNCTION_WORDS),
+                word_order[w] / n_words,
+                syl / len(nuclei),
+                len(nuclei) / 5,
+            ]
     return out

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from emohead.errors import EmoheadError
 
+
 def trainable() -> dict:
     """name -> spec of everything ``emohead train`` can train: motion models and renderers with a training module."""
     from emohead.motion import specs
@@ -30,9 +31,21 @@ def _parts(name: str):
     return spec.load(spec.network), spec.load(spec.module), spec.load(spec.dataset)
 
 
-def train(model: str, data, out, config: dict | None = None, max_steps: int = -1, max_epochs: int = 10, batch_size: int = 32,
-          workers: int = 0, accelerator: str = "auto", devices="auto", strategy: str = "auto", progress: bool = True,
-          seed: int = 0) -> dict:  # fmt: skip
+def train(
+    model: str,
+    data,
+    out,
+    config: dict | None = None,
+    max_steps: int = -1,
+    max_epochs: int = 10,
+    batch_size: int = 32,
+    workers: int = 0,
+    accelerator: str = "auto",
+    devices="auto",
+    strategy: str = "auto",
+    progress: bool = True,
+    seed: int = 0,
+) -> dict:
     """Train ``model`` on a feature cache; returns a summary (steps, minutes, steps/s, final losses).
     ``config`` ({"model", "train", "data"} constructor arguments) defaults to the model folder's config.json."""
     import lightning as L
@@ -66,20 +79,38 @@ def train(model: str, data, out, config: dict | None = None, max_steps: int = -1
 
         strategy = DDPStrategy(find_unused_parameters=True)  # GAN steps leave one network's parameters without gradients
     trainer = L.Trainer(
-        default_root_dir=out, max_steps=max_steps, max_epochs=max_epochs, accelerator=accelerator, devices=devices,
-        strategy=strategy, precision="bf16-mixed" if gpu else "32-true", logger=CSVLogger(out, name="logs"),
-        callbacks=[ModelCheckpoint(dirpath=out / "checkpoints", save_last=True, save_top_k=0)], enable_progress_bar=progress,
-        log_every_n_steps=5, limit_val_batches=1.0 if val_loader else 0, num_sanity_val_steps=0, enable_model_summary=False,
-    )  # fmt: skip
+        default_root_dir=out,
+        max_steps=max_steps,
+        max_epochs=max_epochs,
+        accelerator=accelerator,
+        devices=devices,
+        strategy=strategy,
+        precision="bf16-mixed" if gpu else "32-true",
+        logger=CSVLogger(out, name="logs"),
+        callbacks=[ModelCheckpoint(dirpath=out / "checkpoints", save_last=True, save_top_k=0)],
+        enable_progress_bar=progress,
+        log_every_n_steps=5,
+        limit_val_batches=1.0 if val_loader else 0,
+        num_sanity_val_steps=0,
+        enable_model_summary=False,
+    )
     resume = out / "checkpoints" / "last.ckpt"
     t0 = time.time()
     trainer.fit(module, train_loader, val_loader, ckpt_path=str(resume) if resume.exists() else None)
     minutes = (time.time() - t0) / 60
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
-    summary = {"model": model, "data": str(data), "train_windows": len(train_set), "steps": trainer.global_step,  # optimiser steps
-               "minutes": round(minutes, 2), "steps_per_s": round(trainer.global_step / max(minutes * 60, 1e-9), 2),
-               "final": metrics, "command": " ".join(["emohead"] + sys.argv[1:]) if sys.argv[0].endswith("emohead") else None,
-               "config": config, **getattr(module, "summary_extra", {})}  # fmt: skip
+    summary = {
+        "model": model,
+        "data": str(data),
+        "train_windows": len(train_set),
+        "steps": trainer.global_step,  # optimiser steps
+        "minutes": round(minutes, 2),
+        "steps_per_s": round(trainer.global_step / max(minutes * 60, 1e-9), 2),
+        "final": metrics,
+        "command": " ".join(["emohead"] + sys.argv[1:]) if sys.argv[0].endswith("emohead") else None,
+        "config": config,
+        **getattr(module, "summary_extra", {}),
+    }
     if trainer.is_global_zero:
         net.save_pretrained(out / "weights", extra={"trained": summary})
         (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")

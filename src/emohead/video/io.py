@@ -95,8 +95,21 @@ class VideoWriter:
             cmd += ["-i", str(audio), "-map", "0:v:0", "-map", "1:a:0", "-c:a", "aac", "-b:a", "128k"]
             if audio_seconds is not None:
                 cmd += ["-t", f"{audio_seconds:.3f}"]
-        cmd += ["-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf), "-pix_fmt", "yuv420p",
-                "-movflags", "+faststart", "-f", "mp4", str(path)]  # fmt: skip
+        cmd += [
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            str(crf),
+            "-pix_fmt",
+            "yuv420p",
+            "-movflags",
+            "+faststart",
+            "-f",
+            "mp4",
+            str(path),
+        ]
         self.shape = (height, width, 3)
         self.frames = 0
         self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -127,7 +140,8 @@ class VideoWriter:
 
 def count_frames(path: str | Path) -> int:
     """Number of decoded video frames in a file (decodes it; for tests and checks)."""
-    out = subprocess.run([ffmpeg_exe(), "-v", "info", "-i", str(path), "-map", "0:v:0", "-f", "null", "-"],
-                         capture_output=True, text=True, errors="replace").stderr  # fmt: skip
+    out = subprocess.run(
+        [ffmpeg_exe(), "-v", "info", "-i", str(path), "-map", "0:v:0", "-f", "null", "-"], capture_output=True, text=True, errors="replace"
+    ).stderr
     found = re.findall(r"frame=\s*(\d+)", out)
     return int(found[-1]) if found else 0

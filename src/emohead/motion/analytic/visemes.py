@@ -25,11 +25,23 @@ _CLASSES: dict[str, tuple[tuple[str, ...], dict[str, float], float]] = {
     "postalveolar": (("CH", "JH", "SH", "ZH"), {"jawOpen": 0.17, "mouthFunnel": 0.45, "mouthPucker": 0.25}, 2.5),
     "r": (("R", "ER"), {"jawOpen": 0.2, "mouthFunnel": 0.3, "mouthPucker": 0.3}, 1.8),
     "w": (("W",), {"jawOpen": 0.06, "mouthPucker": 0.75, "mouthFunnel": 0.3}, 3.0),
-    "front_close": (("IY", "IH", "Y"), {"jawOpen": 0.26, "mouthStretchLeft": 0.3, "mouthStretchRight": 0.3, "mouthSmileLeft": 0.12, "mouthSmileRight": 0.12}, 1.0),
-    "front_mid": (("EH", "EY", "AE"), {"jawOpen": 0.52, "mouthStretchLeft": 0.2, "mouthStretchRight": 0.2, "mouthLowerDownLeft": 0.2, "mouthLowerDownRight": 0.2}, 1.0),
-    "open": (("AA", "AH", "AO", "AW", "AY"), {"jawOpen": 0.68, "mouthLowerDownLeft": 0.25, "mouthLowerDownRight": 0.25, "mouthUpperUpLeft": 0.1, "mouthUpperUpRight": 0.1}, 1.0),
+    "front_close": (
+        ("IY", "IH", "Y"),
+        {"jawOpen": 0.26, "mouthStretchLeft": 0.3, "mouthStretchRight": 0.3, "mouthSmileLeft": 0.12, "mouthSmileRight": 0.12},
+        1.0,
+    ),
+    "front_mid": (
+        ("EH", "EY", "AE"),
+        {"jawOpen": 0.52, "mouthStretchLeft": 0.2, "mouthStretchRight": 0.2, "mouthLowerDownLeft": 0.2, "mouthLowerDownRight": 0.2},
+        1.0,
+    ),
+    "open": (
+        ("AA", "AH", "AO", "AW", "AY"),
+        {"jawOpen": 0.68, "mouthLowerDownLeft": 0.25, "mouthLowerDownRight": 0.25, "mouthUpperUpLeft": 0.1, "mouthUpperUpRight": 0.1},
+        1.0,
+    ),
     "rounded": (("OW", "UH", "UW", "OY"), {"jawOpen": 0.34, "mouthFunnel": 0.45, "mouthPucker": 0.4}, 1.4),
-}  # fmt: skip
+}
 
 TARGETS: dict[str, np.ndarray] = {}
 DOMINANCE: dict[str, float] = {}

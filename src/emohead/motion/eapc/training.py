@@ -3,7 +3,6 @@ emotion cross-entropy on labelled real clips; Adam 1e-4."""
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 from torch.utils.data import Dataset
 
@@ -24,8 +23,15 @@ class EapcData(Dataset):
 
     def __getitem__(self, i):
         it = self.windows[i]
-        return {"mfcc_window": it["mfcc_window"], "llf": it["llf"], "lm": it["lm68"][..., :2].reshape(len(it["lm68"]), -1),
-                "ref": it["ref_lm68"][:, :2].reshape(-1), "mask": it["mask"], "emotion": it["emotion"], "synthetic": it["synthetic"]}  # fmt: skip
+        return {
+            "mfcc_window": it["mfcc_window"],
+            "llf": it["llf"],
+            "lm": it["lm68"][..., :2].reshape(len(it["lm68"]), -1),
+            "ref": it["ref_lm68"][:, :2].reshape(-1),
+            "mask": it["mask"],
+            "emotion": it["emotion"],
+            "synthetic": it["synthetic"],
+        }
 
 
 class EapcModule(TrainingModule):
@@ -37,9 +43,15 @@ class EapcModule(TrainingModule):
 
     def random_batch(self, batch_size: int, window: int = 25) -> dict[str, torch.Tensor]:
         b, t = batch_size, window
-        return {"mfcc_window": torch.randn(b, t, *dims.MFCC_WINDOW), "llf": torch.randn(b, t, dims.N_LLF),
-                "lm": torch.randn(b, t, dims.LM68_2D), "ref": torch.randn(b, dims.LM68_2D), "mask": torch.ones(b, t),
-                "emotion": torch.randint(0, dims.N_EMOTIONS, (b,)), "synthetic": torch.zeros(b)}
+        return {
+            "mfcc_window": torch.randn(b, t, *dims.MFCC_WINDOW),
+            "llf": torch.randn(b, t, dims.N_LLF),
+            "lm": torch.randn(b, t, dims.LM68_2D),
+            "ref": torch.randn(b, dims.LM68_2D),
+            "mask": torch.ones(b, t),
+            "emotion": torch.randint(0, dims.N_EMOTIONS, (b,)),
+            "synthetic": torch.zeros(b),
+        }
 
     def loss(self, batch):
         pred, logits = self.net(batch["mfcc_window"], batch["llf"], batch["ref"])

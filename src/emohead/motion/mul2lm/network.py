@@ -30,8 +30,16 @@ from emohead.text.features import TEXT_DIM
 class Mul2Lm(ConfigModule):
     """mfcc (B, T, 40), text (B, T, 227), p_id (B, 204), p_emo (B, T, 204) -> Q (B, T, 204)."""
 
-    def __init__(self, n_mfcc: int = dims.N_MFCC, text_dim: int = TEXT_DIM, hidden: int = 256, heads: int = 4, layers: int = 2,
-                 use_text: bool = True, use_emotion: bool = True):  # fmt: skip
+    def __init__(
+        self,
+        n_mfcc: int = dims.N_MFCC,
+        text_dim: int = TEXT_DIM,
+        hidden: int = 256,
+        heads: int = 4,
+        layers: int = 2,
+        use_text: bool = True,
+        use_emotion: bool = True,
+    ):
         super().__init__()
         self.use_text, self.use_emotion = use_text, use_emotion
         self.audio_lstm = nn.LSTM(n_mfcc, hidden, batch_first=True)

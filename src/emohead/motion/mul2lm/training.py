@@ -25,8 +25,9 @@ class Mul2LmData(Dataset):
     label's level), the same construction emohead uses at inference."""
 
     def __init__(self, cache, split="train", window=50):
-        self.windows = WindowDataset(cache, window=window, split=split, fields=("mfcc", "text", "lm68"),
-                                     reference_fields=("lm68", "mesh", "blendshapes"))  # fmt: skip
+        self.windows = WindowDataset(
+            cache, window=window, split=split, fields=("mfcc", "text", "lm68"), reference_fields=("lm68", "mesh", "blendshapes")
+        )
         self.face_model = FaceModel.default()
 
     def __len__(self):
@@ -42,8 +43,14 @@ class Mul2LmData(Dataset):
         else:
             p_emo = p_id
         t = len(it["lm68"])
-        return {"mfcc": it["mfcc"], "text": it["text"], "lm": it["lm68"].reshape(t, -1), "p_id": p_id,
-                "p_emo": np.repeat(p_emo[None], t, 0).astype(np.float32), "mask": it["mask"]}  # fmt: skip
+        return {
+            "mfcc": it["mfcc"],
+            "text": it["text"],
+            "lm": it["lm68"].reshape(t, -1),
+            "p_id": p_id,
+            "p_emo": np.repeat(p_emo[None], t, 0).astype(np.float32),
+            "mask": it["mask"],
+        }
 
 
 class Mul2LmModule(TrainingModule):
@@ -57,8 +64,9 @@ class Mul2LmModule(TrainingModule):
     eye distance), the same quantity the decoder predicts; the paper's networks are otherwise unchanged.
     Padded frames are left out of every loss."""
 
-    def __init__(self, net, lr: float = 1e-4, w_f: float = 0.1, w_l: float = 0.1, w_dr: float = 0.01, w_df: float = 0.01,
-                 d_scale: float = 50.0):  # fmt: skip
+    def __init__(
+        self, net, lr: float = 1e-4, w_f: float = 0.1, w_l: float = 0.1, w_dr: float = 0.01, w_df: float = 0.01, d_scale: float = 50.0
+    ):
         super().__init__()
         self.net = net
         self.d_real, self.d_temporal = RealismDiscriminator(), TemporalDiscriminator()
@@ -67,8 +75,14 @@ class Mul2LmModule(TrainingModule):
 
     def random_batch(self, batch_size: int, window: int = 50) -> dict[str, torch.Tensor]:
         b, t = batch_size, window
-        return {"mfcc": torch.randn(b, t, dims.N_MFCC), "text": torch.rand(b, t, TEXT_DIM), "lm": torch.randn(b, t, dims.LM68_3D),
-                "p_id": torch.randn(b, dims.LM68_3D), "p_emo": torch.randn(b, t, dims.LM68_3D), "mask": torch.ones(b, t)}
+        return {
+            "mfcc": torch.randn(b, t, dims.N_MFCC),
+            "text": torch.rand(b, t, TEXT_DIM),
+            "lm": torch.randn(b, t, dims.LM68_3D),
+            "p_id": torch.randn(b, dims.LM68_3D),
+            "p_emo": torch.randn(b, t, dims.LM68_3D),
+            "mask": torch.ones(b, t),
+        }
 
     def optimisation_step(self, batch: dict, optimizers) -> None:
         """One generator update, then one discriminator update, as in :meth:`training_step`."""
@@ -129,8 +143,9 @@ class Mul2LmModule(TrainingModule):
         opt_d.step()
         with torch.no_grad():
             acc = self.d_accuracy(batch, q)
-        self.log_dict({"train/g": g, "train/L_F": l_f, "train/L_L": l_l, "train/d": d, "train/D_R_acc": acc}, prog_bar=True,
-                      batch_size=len(q))  # fmt: skip
+        self.log_dict(
+            {"train/g": g, "train/L_F": l_f, "train/L_L": l_l, "train/d": d, "train/D_R_acc": acc}, prog_bar=True, batch_size=len(q)
+        )
 
     def validation_step(self, batch, _):
         _, l_f, l_l = self.generator_loss(batch)
