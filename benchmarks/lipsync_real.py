@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 import emohead
+from emohead import dims
 from emohead.data.corpus import HELD_OUT_REAL
 from emohead.data.transcripts import grid_sentence
 from emohead.eval.avsync import av_offset
@@ -50,7 +51,7 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float:
 def evaluate(path: Path) -> dict:
     audio, transcript = clip_inputs(path)
     first = next(read_frames(path))
-    pts, _, found = track_video(path, fps=25)
+    pts, _, found = track_video(path, fps=dims.FPS)
     real = mouth_opening(to_ibug68(pts))
     inputs = emohead.analyze(first.copy(), audio, transcript=transcript)
     gen = mouth_opening(emohead.load_motion_model("analytic").generate(inputs).lm68())

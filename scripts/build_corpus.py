@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from emohead import dims
 from emohead.data.cache import Cache, prepare
 from emohead.data.corpus import HELD_OUT_REAL, augment
 
@@ -62,7 +63,7 @@ def main() -> None:
             f"{sum(r['n_frames'] for r in part)} frames"
         )
     print(
-        f"real: {len(real)} clips, {sum(r['n_frames'] for r in real) / 25 / 60:.2f} min; total {len(rows)} rows; {time.time() - t0:.0f} s"
+        f"real: {len(real)} clips, {sum(r['n_frames'] for r in real) / dims.FPS / 60:.2f} min; total {len(rows)} rows; {time.time() - t0:.0f} s"
     )
 
 

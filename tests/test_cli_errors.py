@@ -272,8 +272,21 @@ def test_a_condition_the_model_cannot_honour_is_refused_before_any_work(capsys, 
     flags = [demo_portrait if f == "PORTRAIT" else f for f in CONDITION_FLAGS[kind]]
     able = ", ".join(name for name, spec in specs().items() if kind in spec.conditions)
     t = time.perf_counter()
-    assert_fails(capsys, out_dir, f"--model {model} cannot honour", "generate", "--model", model, "--portrait", demo_portrait,
-                 "--audio", short_audio, *flags, "-o", out_dir / "o.mp4")  # fmt: skip
+    assert_fails(
+        capsys,
+        out_dir,
+        f"--model {model} cannot honour",
+        "generate",
+        "--model",
+        model,
+        "--portrait",
+        demo_portrait,
+        "--audio",
+        short_audio,
+        *flags,
+        "-o",
+        out_dir / "o.mp4",
+    )
     assert time.perf_counter() - t < 3.0  # refused before the face, audio or text are analysed
     code, err = run_cli(
         capsys, "generate", "--model", model, "--portrait", demo_portrait, "--audio", short_audio, *flags, "-o", out_dir / "o.mp4"

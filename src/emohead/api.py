@@ -32,10 +32,12 @@ from emohead.face.analyze import FaceLandmarker, analyze_portrait
 from emohead.face.image import load_image
 from emohead.face.portrait import Portrait
 from emohead.motion import DEFAULT_MODEL, Motion, MotionInputs, get_spec, load_motion_model, specs
-from emohead.outputs import atomic_path, check_writable
+from emohead.outputs import atomic_path, check_distinct, check_writable, commit_together
 from emohead.render import DEFAULT_RENDERER, get_renderer_spec, load_renderer, renderer_class
+from emohead.render.paste import Compositor
 from emohead.text.align import Aligner, Phone, normalize_transcript
 from emohead.text.asr import phones_for_speech, recognize_and_align, resolve_asr
+from emohead.video.io import container_for
 from emohead.weights import resolve_weights
 
 
@@ -132,9 +134,18 @@ def analyze_audio(
     asr = resolve_asr(asr, fallback="phones")
     aligner = Aligner()
     words = normalize_transcript(transcript) if transcript else []
+    if transcript and not words:
+        notes.append("the transcript has no words that can be spoken (only symbols?); phones are recognised from the audio")
     if words:
+        spoken = len(words)
         words, unknown = aligner.known_words(words)
-        if unknown:
+        if len(unknown) > spoken / 2:
+            notes.append(
+                f"the transcript is not used: {len(unknown)} of its {spoken} words are not in the English pronouncing "
+                f"dictionary (another language?); phones are recognised from the audio"
+            )
+            words = []
+        elif unknown:
             notes.append(f"words not in the pronouncing dictionary were skipped in alignment: {' '.join(unknown[:8])}")
     align_whole = bool(words) and duration <= limits.ALIGN_MAX_SECONDS
     if words and not align_whole:
@@ -236,8 +247,6 @@ def render(
     frames = load_renderer(renderer, face, weights).frames(motion)
     size = (face.size, face.size)
     if full_frame:
-        from emohead.render.paste import Compositor
-
         comp = Compositor(face.image, face.crop_matrix, face.size)
         frames, size = (comp.paste(f) for f in frames), comp.size
     if output is None:
@@ -245,27 +254,29 @@ def render(
     audio = audio if audio is not None else (inputs.audio_path if inputs else None)
     if audio is None:
         raise EmoheadError("rendering a video needs the audio to mux; pass audio= or the MotionInputs from emohead.analyze")
-    path = check_writable(output, "output")
+    path = check_writable(output, "output", {"input audio": audio})
+    container_for(path)
     duration = inputs.duration if inputs else len(motion) / motion.fps
-    _write_video(frames, size, len(motion), path, audio, duration, progress)
+    with atomic_path(path) as tmp:
+        _encode(frames, size, len(motion), tmp, audio, duration, progress)
     return path
 
 
-def _write_video(frames, size: tuple[int, int], n: int, path: Path, audio, duration: float, progress: bool) -> None:
+def _encode(frames, size: tuple[int, int], n: int, path: Path, audio, duration: float, progress: bool) -> None:
+    """Encode ``frames`` into ``path`` (the caller commits or deletes it)."""
     from tqdm import tqdm
 
     from emohead.video.io import VideoWriter
 
     h, w = size
-    with atomic_path(path) as tmp:
-        writer = VideoWriter(tmp, w, h, audio=audio, audio_seconds=duration)
-        try:
-            for frame in tqdm(frames, total=n, unit="frame", disable=not progress, desc="render"):
-                writer.write(frame)
-        except BaseException:
-            writer.abort()
-            raise
-        writer.close()
+    writer = VideoWriter(path, w, h, audio=audio, audio_seconds=duration)
+    try:
+        for frame in tqdm(frames, total=n, unit="frame", disable=not progress, desc="render"):
+            writer.write(frame)
+    except BaseException:
+        writer.abort()
+        raise
+    writer.close()
 
 
 def generate(
@@ -298,8 +309,12 @@ def generate(
     request = EmotionRequest(emotion, intensity, intensity_curve, reference_portrait, emotion_text, opts.transition).check()
     spec = get_spec(opts.model)
     check_supported(spec.name, spec.conditions, request.kind, specs().values())
+    sources = {"input audio": audio, "portrait": portrait, "reference portrait": reference_portrait}
     targets = {"output": output, "motion export": export_motion, "blendshape CSV": blendshapes_csv}
-    paths = {k: check_writable(v, k) for k, v in targets.items() if v is not None}
+    paths = {k: check_writable(v, k, sources) for k, v in targets.items() if v is not None}
+    check_distinct(paths)
+    if output is not None:
+        container_for(output)
     if export_motion is not None and Path(export_motion).suffix.lower() not in (".npz", ".json"):
         raise EmoheadError(f"--export-motion {export_motion}: use a .npz or .json file name")
     model = load_motion_model(opts.model, weights=opts.weights, head_motion=opts.head_motion, blinks=opts.blinks)
@@ -329,19 +344,14 @@ def generate(
     with timer("motion"):
         motion = model.generate(inputs)
         lm68 = motion.lm68()
-    if output is not None:
-        with timer("render+encode"):
-            render(
-                inputs,
-                motion,
-                renderer=opts.renderer,
-                weights=opts.renderer_weights,
-                output=paths["output"],
-                full_frame=opts.full_frame,
-                progress=opts.progress,
-            )
-    with timer("export"):
-        _export(motion, lm68, inputs.portrait, paths, inputs.notes)
+    with commit_together(paths) as tmps:  # every output of the run appears, or none does
+        if output is not None:
+            with timer("render+encode"):
+                frames = render(inputs, motion, renderer=opts.renderer, weights=opts.renderer_weights, full_frame=opts.full_frame)
+                size = Compositor.output_size(inputs.portrait) if opts.full_frame else (opts.size, opts.size)
+                _encode(frames, size, len(motion), tmps["output"], audio, inputs.duration, opts.progress)
+        with timer("export"):
+            _export(motion, lm68, inputs.portrait, tmps, inputs.notes)
     return GenerationResult(
         output=paths.get("output"),
         motion=motion,
@@ -356,15 +366,14 @@ def generate(
 
 
 def _export(motion: Motion, lm68: np.ndarray, face: Portrait, paths: dict[str, Path], notes: list[str]) -> None:
+    """Write the motion exports named in ``paths`` (temporary names; the caller commits them)."""
     from emohead import export
 
     if "motion export" in paths:
         path = paths["motion export"]
-        with atomic_path(path) as tmp:
-            if path.suffix.lower() == ".json":
-                export.write_json(tmp, motion, lm68)
-            else:
-                export.write_npz(tmp, export.motion_arrays(motion, lm68, face.crop_matrix, notes))
+        if path.suffix.lower() == ".json":
+            export.write_json(path, motion, lm68)
+        else:
+            export.write_npz(path, export.motion_arrays(motion, lm68, face.crop_matrix, notes))
     if "blendshape CSV" in paths:
-        with atomic_path(paths["blendshape CSV"]) as tmp:
-            export.write_live_link_csv(tmp, motion)
+        export.write_live_link_csv(paths["blendshape CSV"], motion)

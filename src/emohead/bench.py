@@ -13,7 +13,6 @@ import json
 import os
 import platform
 import resource
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -76,6 +75,7 @@ def run_bench(seconds: float = 10.0, sizes=(256, 512), json_path: Path | None = 
     import emohead
     from emohead.assets import demo_inputs
     from emohead.outputs import atomic_path, check_writable
+    from emohead.proc import run
     from emohead.render import RENDERERS, load_renderer
     from emohead.text.asr import resolve_asr
     from emohead.video.io import ffmpeg_exe
@@ -91,7 +91,10 @@ def run_bench(seconds: float = 10.0, sizes=(256, 512), json_path: Path | None = 
     print(f"emohead bench: {seconds:g} s of speech, no transcript ({asr} ASR), {machine}")
     with tempfile.TemporaryDirectory() as tmp:
         audio = Path(tmp) / "speech.wav"
-        subprocess.run([ffmpeg_exe(), "-v", "error", "-stream_loop", "-1", "-i", str(speech), "-t", str(seconds), str(audio)], check=True)
+        run(
+            [ffmpeg_exe(), "-v", "error", "-stream_loop", "-1", "-i", str(speech), "-t", str(seconds), str(audio)],
+            what="cutting the demo speech",
+        )
         emohead.generate(portrait, audio, size=256, asr=asr)  # warm-up: first imports and model loads
         for size in sizes:
             res = emohead.generate(portrait, audio, output=Path(tmp) / f"out{size}.mp4", size=size, asr=asr)

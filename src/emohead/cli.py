@@ -6,7 +6,9 @@ Problems the user can fix print one line (``emohead: error: ...``) and exit 1; n
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -17,7 +19,7 @@ from emohead.data.adapters import SCANNERS
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.errors import EmoheadError
 from emohead.motion import specs
-from emohead.outputs import check_writable
+from emohead.outputs import check_writable, stop_on_signals
 from emohead.render import RENDERERS
 from emohead.train.run import trainable
 
@@ -228,6 +230,9 @@ def cmd_generate(args) -> None:
     if args.transcript_file is not None:
         if not args.transcript_file.is_file():
             raise EmoheadError(f"transcript file not found: {args.transcript_file} (check the path)")
+        for out in (args.output, args.export_motion, args.blendshapes_csv):
+            if out is not None:
+                check_writable(out, "output", {"transcript file": args.transcript_file})
         transcript = args.transcript_file.read_text(errors="replace")
     result = emohead.generate(
         args.portrait,
@@ -388,13 +393,24 @@ def main(argv: list[str] | None = None) -> int:
     }[args.command]
     t0 = time.perf_counter()
     try:
-        handler(args)
+        with stop_on_signals():
+            handler(args)
     except EmoheadError as err:
         print(f"emohead: error: {err}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(f"emohead: interrupted after {time.perf_counter() - t0:.0f} s; no output was written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as err:
+        signum = getattr(err, "signum", signal.SIGINT)
+        print(
+            f"emohead: stopped ({signal.Signals(signum).name}) after {time.perf_counter() - t0:.0f} s; no partial output was left",
+            file=sys.stderr,
+        )
+        return 128 + signum
+    except OSError as err:  # the machine, not the input: a full disk, a folder gone read-only
+        if err.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EIO):
+            raise
+        where = f" {err.filename}" if err.filename else ""
+        print(f"emohead: error: cannot write{where}: {err.strerror}; free disk space or choose another location", file=sys.stderr)
+        return 1
     return 0
 
 

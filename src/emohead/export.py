@@ -7,10 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
+from emohead import dims
 from emohead.face import blendshapes as bs
 from emohead.motion.base import Motion
 
-MESH_FRAME_LIMIT = 15000  # 10 min at 25 fps: beyond this the npz leaves out the (T, 478, 3) mesh
+MESH_FRAME_LIMIT = 10 * 60 * dims.FPS  # 10 min: beyond this the npz leaves out the (T, 478, 3) mesh
 
 
 def motion_arrays(motion: Motion, lm68: np.ndarray, crop_matrix: np.ndarray, notes: list[str]) -> dict[str, np.ndarray]:

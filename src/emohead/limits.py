@@ -6,6 +6,7 @@ cannot disagree.
 
 from __future__ import annotations
 
+MAX_IMAGE_PIXELS = 100_000_000  # larger photos are refused before decoding (a 20000x20000 PNG would need 1.2 GB)
 MIN_FACE_PX = 64  # smallest face height (pixels of the photo) worth animating
 HEAD_MOTION_MAX = 3.0  # --head-motion above this tears the face from the photo
 SIZES = (256, 512)  # face-crop sizes the renderers support

@@ -4,7 +4,7 @@ decoded to 16 kHz mono float32 and streamed in chunks so hour-long input keeps m
 
 from __future__ import annotations
 
-import subprocess
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +12,7 @@ import numpy as np
 
 from emohead import dims
 from emohead.errors import EmoheadError
+from emohead.proc import Child
 from emohead.video.io import ffmpeg_exe, probe
 
 SAMPLE_RATE = dims.SAMPLE_RATE
@@ -20,8 +21,12 @@ SAMPLE_RATE = dims.SAMPLE_RATE
 def check_audio(path: str | Path, max_minutes: float | None = None) -> float:
     """Validate an audio (or video) file and return its duration in seconds."""
     path = Path(path)
-    if not path.is_file():
+    if path.is_dir():
+        raise EmoheadError(f"audio {path} is a folder; give an audio or video file")
+    if not path.exists():
         raise EmoheadError(f"audio not found: {path} (check the path)")
+    if not path.is_file():
+        raise EmoheadError(f"audio {path} is not a regular file (a device or pipe); give an audio or video file")
     if path.stat().st_size == 0:
         raise EmoheadError(f"audio file is empty: {path}; record or export the speech again")
     info = probe(path)
@@ -38,26 +43,33 @@ def check_audio(path: str | Path, max_minutes: float | None = None) -> float:
         raise EmoheadError(
             f"audio {path} is {duration / 60:.1f} min long, over the {max_minutes:g} min limit; split it or raise --max-minutes"
         )
+    if re.search(r"Audio: pcm_f(32|64)", info["log"]):  # float samples may hold NaN or infinity, which no encoder takes
+        for chunk in stream_audio(path, sample_format="f32le"):
+            if not np.isfinite(chunk).all():
+                raise EmoheadError(f"audio {path} holds NaN or infinite samples; re-export it (e.g. as 16-bit wav) from a clean source")
     return duration
 
 
-def stream_audio(path: str | Path, chunk_seconds: float = 60.0) -> Iterator[np.ndarray]:
-    """Yield consecutive chunks of 16 kHz mono float32 samples in [-1, 1]."""
-    cmd = [ffmpeg_exe(), "-v", "error", "-i", str(path), "-vn", "-f", "s16le", "-ac", "1", "-ar", str(SAMPLE_RATE), "-"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    nbytes = int(chunk_seconds * SAMPLE_RATE) * 2
+def stream_audio(path: str | Path, chunk_seconds: float = 60.0, sample_format: str = "s16le") -> Iterator[np.ndarray]:
+    """Yield consecutive chunks of 16 kHz mono float32 samples in [-1, 1] (``sample_format`` "f32le" keeps
+    float samples as they are, NaN and infinity included). Decode warnings never block (``emohead.proc``)."""
+    width, dtype, scale = (4, np.float32, 1.0) if sample_format == "f32le" else (2, np.int16, 32768.0)
+    cmd = [ffmpeg_exe(), "-v", "error", "-i", str(path), "-vn", "-f", sample_format, "-ac", "1", "-ar", str(SAMPLE_RATE), "-"]
+    child = Child(cmd, stdout=True)
+    nbytes = int(chunk_seconds * SAMPLE_RATE) * width
+    finished = False
     try:
         while True:
-            buf = proc.stdout.read(nbytes)
+            buf = child.read(nbytes)
             if not buf:
                 break
-            yield np.frombuffer(buf[: len(buf) // 2 * 2], dtype=np.int16).astype(np.float32) / 32768.0
+            yield np.frombuffer(buf[: len(buf) // width * width], dtype=dtype).astype(np.float32) / scale
+        finished = True
     finally:
-        proc.stdout.close()
-        err = proc.stderr.read().decode(errors="replace").strip()
-        proc.stderr.close()
-        if proc.wait() != 0 and err:
-            raise EmoheadError(f"cannot decode audio {path}: {err.splitlines()[-1]}; the file may be corrupt")
+        if not finished:  # the consumer stopped early (an error, Ctrl-C): stop decoding
+            child.kill()
+        elif child.finish() != 0 and (child.tail or child.timed_out):
+            raise EmoheadError(f"cannot decode audio {path}: {child.error()}; the file may be corrupt")
 
 
 def load_audio(path: str | Path) -> np.ndarray:

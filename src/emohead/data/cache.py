@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import resource
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from emohead import dims
 from emohead.data.adapters import ClipSource, scan
 from emohead.errors import EmoheadError
 from emohead.outputs import atomic_path
@@ -96,7 +98,7 @@ class PrepareReport:
         lines += [f"  face lost in {k}: kept {n} stretch(es), dropped {lost} frames" for k, (n, lost) in list(self.split.items())[:20]]
         lines += [f"  skipped {f}: {why}" for f, why in self.skipped_files[:10]]
         lines.append(
-            f"cache holds {self.clips} clips, {self.frames} frames ({self.frames / 25 / 60:.1f} min); "
+            f"cache holds {self.clips} clips, {self.frames} frames ({self.frames / dims.FPS / 60:.1f} min); "
             f"{self.seconds:.1f} s this run; peak memory {self.peak_rss_mb:.0f} MB"
         )
         return "\n".join(lines)
@@ -110,8 +112,15 @@ class Cache:
         self.clips_dir = self.root / "clips"
         self.sources_dir = self.root / "sources"
         spec = self.root / "cache.json"
+        if self.root.exists() and not self.root.is_dir():
+            raise EmoheadError(f"{self.root} is a file, not a cache folder; give a new or existing cache folder")
         if spec.exists():
-            info = json.loads(spec.read_text())
+            try:
+                info = json.loads(spec.read_text())
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+                raise EmoheadError(f"{spec} is damaged ({err}); prepare into a new folder (or delete this cache)") from None
+            if not isinstance(info, dict):
+                info = {}
             if info.get("format") != CACHE_FORMAT or info.get("version") != CACHE_VERSION:
                 raise EmoheadError(
                     f"{self.root} holds {info.get('format')} version {info.get('version')}; this emohead "
@@ -152,7 +161,19 @@ class Cache:
 
     # -- reading --------------------------------------------------------------------------------
     def metas(self) -> list[dict]:
-        return [json.loads(p.read_text()) for p in sorted(self.clips_dir.glob("*.json"))]
+        """Every clip's metadata (hidden files, such as a write cut short by a crash, are not clips)."""
+        return [json.loads(p.read_text()) for p in sorted(self.clips_dir.glob("*.json")) if not p.name.startswith(".")]
+
+    def remove_stale_partials(self) -> int:
+        """Delete temporary files that a killed run left (``.NAME.partial-PID.EXT`` whose process is gone)."""
+        removed = 0
+        for folder in (self.clips_dir, self.sources_dir):
+            for path in folder.glob(".*.partial-*"):
+                pid = path.name.rsplit(".partial-", 1)[1].split(".")[0]
+                if not pid.isdigit() or not _alive(int(pid)):
+                    path.unlink(missing_ok=True)
+                    removed += 1
+        return removed
 
     def load(self, clip_id: str, keys=None) -> dict[str, np.ndarray]:
         """A clip's arrays; ``keys`` limits which are decompressed (the mesh is most of a clip's bytes)."""
@@ -186,6 +207,16 @@ class Cache:
                 w.writeheader()
                 w.writerows(rows)
         return self.index()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _json_default(o):
@@ -234,6 +265,7 @@ def prepare(
         resolve_asr("whisper")  # fails early, with the install hint, when the extra is missing
     sources, skipped = scan(source_root, fmt)
     cache = Cache(out, create=True)
+    cache.remove_stale_partials()
     report = PrepareReport(sources=len(sources), skipped_files=skipped)
     todo = []
     for s in sources:

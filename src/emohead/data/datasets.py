@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from emohead import dims
 from emohead.data.cache import Cache
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.text.features import PHONES
@@ -20,7 +21,7 @@ from emohead.text.features import PHONES
 DEFAULT_FIELDS = ("lm68", "blendshapes", "pose", "mfcc", "mfcc_window", "llf", "energy_db", "phone_ids")
 
 
-def frame_phones(labels: np.ndarray, times: np.ndarray, n_frames: int, fps: float = 25.0) -> np.ndarray:
+def frame_phones(labels: np.ndarray, times: np.ndarray, n_frames: int, fps: float = dims.FPS) -> np.ndarray:
     """(T,) int phone id at each frame centre (0 = SIL where no phone covers it)."""
     ids = np.zeros(n_frames, np.int64)
     centres = (np.arange(n_frames) + 0.5) / fps

@@ -171,7 +171,20 @@ def resolve(request: EmotionRequest, n_frames: int, reference=None, notes: list[
         weights = np.zeros((n_frames, dims.N_EMOTIONS), np.float32)
         weights[:, EMOTIONS.index(canonical_emotion(request.emotion.split(":")[0]))] = np.minimum(curve, INTENSITY_MAX)
         return EmotionCondition(kind, weights=weights)
-    weights, more = timeline_weights(parse_timeline(request.emotion, request.intensity), n_frames, dims.FPS, request.transition)
+    segments = parse_timeline(request.emotion, request.intensity)
+    duration = n_frames / dims.FPS
+    late = [g for g in segments if g.start >= duration]
+    if kind == "timeline" and len(late) == len(segments):
+        raise EmoheadError(
+            f"the emotion timeline starts at {segments[0].start:g} s but the audio is only {duration:.2f} s long; "
+            "give times within the audio"
+        )
+    if late:
+        notes.append(
+            f"timeline items after the end of the audio ({duration:.2f} s) are ignored: "
+            + ", ".join(f"{g.emotion}@{g.start:g}-" for g in late)
+        )
+    weights, more = timeline_weights(segments, n_frames, dims.FPS, request.transition)
     notes += more
     return EmotionCondition(kind, weights=weights)
 

@@ -13,7 +13,6 @@ Per-clip metrics are averaged over clips; FID and E-FID pool all frames of all c
 from __future__ import annotations
 
 import json
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from emohead import dims
 from emohead.dims import FPS
 from emohead.errors import EmoheadError
 
@@ -75,30 +75,14 @@ def _boxes(lm68_crop: np.ndarray) -> np.ndarray:
 
 
 def _audio_segment(src: str, start: float, seconds: float, dst: Path) -> Path:
+    from emohead.proc import run
     from emohead.video.io import ffmpeg_exe
 
     # -ss/-t after -i: an exact cut on decoded audio (input-side -t stops early on some FLV files)
-    subprocess.run(
-        [
-            ffmpeg_exe(),
-            "-v",
-            "error",
-            "-y",
-            "-i",
-            src,
-            "-ss",
-            f"{start:.3f}",
-            "-t",
-            f"{seconds:.3f}",
-            "-vn",
-            "-ac",
-            "1",
-            "-ar",
-            "16000",
-            str(dst),
-        ],
-        check=True,
-    )
+    cut = ["-ss", f"{start:.3f}", "-t", f"{seconds:.3f}", "-vn", "-ac", "1", "-ar", str(dims.SAMPLE_RATE)]
+    done = run([ffmpeg_exe(), "-v", "error", "-y", "-i", src, *cut, str(dst)], what="cutting a clip's audio")
+    if done.returncode != 0:
+        raise EmoheadError(f"cannot cut the audio of {src}: {done.stderr.decode(errors='replace').strip()[-200:]}; prepare the cache again")
     return dst
 
 

@@ -163,14 +163,24 @@ def warp_crop(rgb: np.ndarray, matrix: np.ndarray, size: int) -> np.ndarray:
     )
 
 
+def _overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over the smaller of two [x0, y0, x1, y1] boxes (a mesh box and a detector box differ in extent)."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    return float(w * h / min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1])))
+
+
 def _find_faces(landmarker: FaceLandmarker, rgb: np.ndarray) -> list[FaceObservation]:
+    """Every face, largest first: MediaPipe's, plus each face YuNet finds that MediaPipe's short-range detector
+    missed (small faces in large photos, crowded group photos), landmarked in a crop of its own."""
     faces = landmarker.detect(rgb)
-    if faces:
-        return faces
     for box in _yunet_boxes(rgb):
+        if any(_overlap(box, f.box) > 0.3 for f in faces):
+            continue
         m = crop_matrix(box, 384)
-        sub = warp_crop(rgb, m, 384)
-        found = landmarker.detect(sub)
+        found = landmarker.detect(warp_crop(rgb, m, 384))
         if found:
             f = found[0]
             inv = np.linalg.inv(np.vstack([m, [0, 0, 1]]))[:2]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from emohead.errors import EmoheadError
+from emohead.limits import MAX_IMAGE_PIXELS
 
 
 def to_rgb8(img) -> np.ndarray:
@@ -35,12 +37,23 @@ def load_image(path: str | Path, what: str = "portrait") -> np.ndarray:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     path = Path(path)
-    if not path.is_file():
+    if path.is_dir():
+        raise EmoheadError(f"{what} {path} is a folder; give an image file (JPEG, PNG, ...)")
+    if not path.exists():
         raise EmoheadError(f"{what} not found: {path} (check the path)")
+    if not path.is_file():
+        raise EmoheadError(f"{what} {path} is not a regular file (a device or pipe); give an image file (JPEG, PNG, ...)")
+    too_big = f"{what} {path} has more than {MAX_IMAGE_PIXELS / 1e6:.0f} million pixels; scale it down (a face needs far fewer)"
     try:
-        with Image.open(path) as img:
-            img.load()
-            img = ImageOps.exif_transpose(img)
-            return to_rgb8(img)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as img:  # reads the header only: the size is known before any pixel is decoded
+                if img.size[0] * img.size[1] > MAX_IMAGE_PIXELS:
+                    raise EmoheadError(too_big)
+                img.load()
+                img = ImageOps.exif_transpose(img)
+                return to_rgb8(img)
+    except Image.DecompressionBombError:
+        raise EmoheadError(too_big) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
         raise EmoheadError(f"cannot read {what} {path}: not a readable image ({err}); use a JPEG or PNG photo") from None

@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import numpy as np
 
+MAX_SIDE = 1280  # full-frame output is scaled to at most this many pixels on its longer side
+
+
+def _output_size(h: int, w: int, max_side: int) -> tuple[int, int]:
+    s = min(1.0, max_side / max(h, w))
+    return int(h * s) // 2 * 2, int(w * s) // 2 * 2
+
 
 class Compositor:
-    def __init__(self, image: np.ndarray, crop_matrix: np.ndarray, crop_size: int, max_side: int = 1280, feather: float = 0.06):
+    def __init__(self, image: np.ndarray, crop_matrix: np.ndarray, crop_size: int, max_side: int = MAX_SIDE, feather: float = 0.06):
         import cv2
 
         h, w = image.shape[:2]
-        s = min(1.0, max_side / max(h, w))
-        out_w, out_h = int(w * s) // 2 * 2, int(h * s) // 2 * 2
+        out_h, out_w = _output_size(h, w, max_side)
         self.background = cv2.resize(image, (out_w, out_h), interpolation=cv2.INTER_AREA) if (out_w, out_h) != (w, h) else image.copy()
         sx, sy = out_w / w, out_h / h
         to_crop = crop_matrix @ np.diag([1 / sx, 1 / sy, 1.0])  # output px -> crop px
@@ -31,6 +37,11 @@ class Compositor:
         edge = np.minimum(ramp, ramp.T).astype(np.float32)
         self.alpha = cv2.warpAffine(edge, self.local, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR)[..., None]
         self.size = (out_h, out_w)
+
+    @staticmethod
+    def output_size(portrait, max_side: int = MAX_SIDE) -> tuple[int, int]:
+        """(H, W) of the full frames for ``portrait``'s photo, without building the compositor."""
+        return _output_size(*portrait.image.shape[:2], max_side)
 
     def paste(self, crop: np.ndarray) -> np.ndarray:
         """(S, S, 3) rendered crop -> (H, W, 3) full frame."""

@@ -31,9 +31,10 @@ class Phone:
 
 
 def normalize_transcript(text: str) -> list[str]:
-    """Lower-case words with punctuation removed (apostrophes kept): "Don't stop!" -> ["don't", "stop"]."""
-    text = text.lower().replace("\u2019", "'")
-    return [w.strip("'") for w in re.findall(r"[a-z']+", text) if w.strip("'")]
+    """The words as spoken (``text.normalize``): "Don't stop at 3pm!" -> ["don't", "stop", "at", "three", "p", "m"]."""
+    from emohead.text.normalize import spoken_words
+
+    return spoken_words(text)
 
 
 class Aligner:

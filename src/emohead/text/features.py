@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from emohead import dims
 from emohead.text.align import Phone
 
 PHONES = (
@@ -89,7 +90,7 @@ TEXT_DIM = 5 * len(PHONES) + len(CLASSES) + 3 + 1 + 3 + 4 + 2
 assert TEXT_DIM == 227
 
 
-def text_features(phones: list[Phone], n_frames: int, fps: float = 25.0) -> np.ndarray:
+def text_features(phones: list[Phone], n_frames: int, fps: float = dims.FPS) -> np.ndarray:
     """(n_frames, 227) float32 features for frames sampled at their centres."""
     out = np.zeros((n_frames, TEXT_DIM), np.float32)
     seq = [p for p in phones if p.end > p.start] or [Phone("SIL", 0.0, n_frames / fps)]

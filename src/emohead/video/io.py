@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import numpy as np
 
 from emohead import dims
 from emohead.errors import EmoheadError
+from emohead.proc import Child, run
 
 FPS = dims.FPS
 
@@ -23,7 +23,7 @@ def ffmpeg_exe() -> str:
 
 def probe(path: str | Path) -> dict:
     """Duration (s, or None) and stream kinds of a media file, read from ffmpeg's header dump."""
-    out = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True, errors="replace").stderr
+    out = run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], timeout=60, what="reading the media header").stderr.decode(errors="replace")
     m = re.search(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)", out)
     duration = int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3]) if m else None
     size = re.search(r"Stream #.*Video:.*?(\d{2,5})x(\d{2,5})", out)
@@ -57,10 +57,25 @@ def read_frame_range(path: str | Path, start: int, count: int) -> list[np.ndarra
     return list(itertools.islice(read_frames(path), start, start + count))
 
 
-class VideoWriter:
-    """H.264 mp4 writer fed with RGB frames; muxes ``audio`` (any file ffmpeg reads) as AAC.
+# Containers the writer makes, by output suffix: H.264 video + AAC audio fit in each.
+CONTAINERS = {".mp4": "mp4", ".mov": "mov", ".mkv": "matroska"}
 
-    Frames go straight to an ffmpeg process, so memory stays flat however long the video.
+
+def container_for(path: str | Path) -> str:
+    """ffmpeg's muxer for an output name; any other suffix is a one-line error (never MP4 bytes under a .gif name)."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in CONTAINERS:
+        raise EmoheadError(
+            f"cannot write video {path}: {suffix or 'no suffix'} is not a video format emohead writes; name it {' / '.join(CONTAINERS)}"
+        )
+    return CONTAINERS[suffix]
+
+
+class VideoWriter:
+    """H.264 writer fed with RGB frames (mp4, mov or mkv by suffix); muxes ``audio`` (any file ffmpeg reads) as AAC.
+
+    Frames go straight to an ffmpeg process, so memory stays flat however long the video; its messages are
+    drained on a thread (``emohead.proc``), so it cannot block us, nor we it.
     """
 
     def __init__(
@@ -75,6 +90,7 @@ class VideoWriter:
     ):
         if width % 2 or height % 2:
             raise ValueError(f"H.264 needs even frame sizes, got {width}x{height}")
+        muxer = container_for(path)
         cmd = [
             ffmpeg_exe(),
             "-y",
@@ -95,53 +111,28 @@ class VideoWriter:
             cmd += ["-i", str(audio), "-map", "0:v:0", "-map", "1:a:0", "-c:a", "aac", "-b:a", "128k"]
             if audio_seconds is not None:
                 cmd += ["-t", f"{audio_seconds:.3f}"]
-        cmd += [
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-crf",
-            str(crf),
-            "-pix_fmt",
-            "yuv420p",
-            "-movflags",
-            "+faststart",
-            "-f",
-            "mp4",
-            str(path),
-        ]
+        cmd += ["-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf), "-pix_fmt", "yuv420p"]
+        cmd += (["-movflags", "+faststart"] if muxer in ("mp4", "mov") else []) + ["-f", muxer, str(path)]
         self.shape = (height, width, 3)
         self.frames = 0
-        self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._child = Child(cmd, stdin=True)
 
     def write(self, frame: np.ndarray) -> None:
         if frame.shape != self.shape or frame.dtype != np.uint8:
             raise ValueError(f"frame must be uint8 {self.shape}, got {frame.dtype} {frame.shape}")
         try:
-            self._proc.stdin.write(np.ascontiguousarray(frame).tobytes())
-        except BrokenPipeError:
+            self._child.write(np.ascontiguousarray(frame).tobytes())
+        except (BrokenPipeError, ValueError):
             self._fail()
         self.frames += 1
 
     def _fail(self) -> None:
-        err = self._proc.stderr.read().decode(errors="replace").strip().splitlines()
-        self._proc.wait()
-        raise EmoheadError(f"video encoding failed: {err[-1] if err else 'ffmpeg exited'}; check free disk space and the output path")
+        self._child.kill()
+        raise EmoheadError(f"video encoding failed: {self._child.error()}; check free disk space and the output path")
 
     def close(self) -> None:
-        self._proc.stdin.close()
-        if self._proc.wait() != 0:
+        if self._child.finish() != 0:
             self._fail()
 
     def abort(self) -> None:
-        self._proc.kill()
-        self._proc.wait()
-
-
-def count_frames(path: str | Path) -> int:
-    """Number of decoded video frames in a file (decodes it; for tests and checks)."""
-    out = subprocess.run(
-        [ffmpeg_exe(), "-v", "info", "-i", str(path), "-map", "0:v:0", "-f", "null", "-"], capture_output=True, text=True, errors="replace"
-    ).stderr
-    found = re.findall(r"frame=\s*(\d+)", out)
-    return int(found[-1]) if found else 0
+        self._child.kill()
