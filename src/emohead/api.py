@@ -37,6 +37,7 @@ from emohead.render import DEFAULT_RENDERER, get_renderer_spec, load_renderer, r
 from emohead.render.paste import Compositor
 from emohead.text.align import Aligner, Phone, normalize_transcript
 from emohead.text.asr import phones_for_speech, recognize_and_align, resolve_asr
+from emohead.text.features import FUNCTION_WORDS
 from emohead.video.io import container_for
 from emohead.weights import resolve_weights
 
@@ -138,11 +139,15 @@ def analyze_audio(
         notes.append("the transcript has no words that can be spoken (only symbols?); phones are recognised from the audio")
     if words:
         spoken = len(words)
+        english = not (spoken >= 6 and FUNCTION_WORDS.isdisjoint(words))  # English text this long has "the", "and", "to", ...
         words, unknown = aligner.known_words(words)
-        if len(unknown) > spoken / 2:
+        if len(unknown) > spoken / 2 or not english:
             notes.append(
-                f"the transcript is not used: {len(unknown)} of its {spoken} words are not in the English pronouncing "
-                f"dictionary (another language?); phones are recognised from the audio"
+                f"the transcript is not used: it does not read as English ({len(unknown)} of its {spoken} words are not in the "
+                "pronouncing dictionary, and English function words are missing); phones are recognised from the audio"
+                if not english
+                else f"the transcript is not used: {len(unknown)} of its {spoken} words are not in the English pronouncing "
+                "dictionary (another language?); phones are recognised from the audio"
             )
             words = []
         elif unknown:

@@ -249,5 +249,6 @@ def scan(root: str | Path, fmt: str) -> tuple[list[ClipSource], list[tuple[str, 
     clips = SCANNERS[fmt](root, skipped)
     if not clips:
         why = f"; {len(skipped)} file(s) did not fit, e.g. {skipped[0][0]}: {skipped[0][1]}" if skipped else ""
-        raise EmoheadError(f"no {fmt} clips found under {root}{why}; check --format and the folder layout")
+        fix = "check --format and the folder layout" if fmt != "folder" else "put video files with speech in it (or labels.csv)"
+        raise EmoheadError(f"no {fmt} clips found under {root}{why}; {fix}")
     return clips, skipped
