@@ -22,7 +22,7 @@ from pathlib import Path
 
 from emohead import dims
 from emohead.data.cache import Cache, prepare
-from emohead.data.corpus import HELD_OUT_REAL, augment
+from emohead.data.corpus import DUPLICATES, HELD_OUT_REAL, augment
 
 
 def main() -> None:
@@ -30,11 +30,21 @@ def main() -> None:
     ap.add_argument("--data", type=Path, required=True, help="shared/data/video")
     ap.add_argument("-o", "--out", type=Path, required=True)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--no-grid-s1", action="store_true", help="leave out grid_s1 (1000 GRID sentences of speaker s1)")
+    ap.add_argument("--prepare-only", action="store_true", help="prepare the real clips, add no synthetic rows yet")
+    ap.add_argument("--synthetic-per-speaker", type=int, default=60, help="real clips per speaker given synthetic rows")
     args = ap.parse_args()
     t0 = time.time()
     test = list(HELD_OUT_REAL.values())
-    for sub, fmt in (("cremad", "cremad"), ("grid", "grid")):
-        print(prepare(args.data / sub, fmt, args.out, workers=args.workers, test_speakers=test, progress=True).summary())
+    with tempfile.TemporaryDirectory() as tmp:  # the GRID samples without the one that duplicates an s1 recording
+        grid = Path(tmp)
+        for clip in (args.data / "grid").iterdir():
+            if f"grid/{clip.name}" not in DUPLICATES or args.no_grid_s1:
+                (grid / clip.name).symlink_to(clip)
+        print(prepare(args.data / "cremad", "cremad", args.out, workers=args.workers, test_speakers=test, progress=True).summary())
+        print(prepare(grid, "grid", args.out, workers=args.workers, test_speakers=test, progress=True).summary())
+    if not args.no_grid_s1 and (args.data / "grid_s1").is_dir():
+        print(prepare(args.data / "grid_s1", "grid", args.out, workers=args.workers, test_speakers=test, progress=True).summary())
     with tempfile.TemporaryDirectory() as tmp:
         stage = Path(tmp)
         other = args.data / "other"
@@ -52,7 +62,7 @@ def main() -> None:
             )
         print(prepare(stage, "folder", args.out, workers=args.workers, test_speakers=test, progress=True).summary())
     cache = Cache(args.out)
-    n = augment(cache, skip_speakers=test, progress=True)
+    n = 0 if args.prepare_only else augment(cache, skip_speakers=test, progress=True, per_speaker=args.synthetic_per_speaker)
     rows = cache.write_index(test_speakers=test)
     real = [r for r in rows if not r["synthetic"]]
     print(f"synthetic rows added now: {n}")

@@ -25,6 +25,7 @@ from emohead.motion.animate import add_emotion
 
 # Real clips of shared/data never trained on or fitted to (speakers no other clip shares): the
 # honest test set for evaluation. The face model is fitted without them as well.
+DUPLICATES = ("grid/bbaf2n.mpg",)  # the same recording as grid_s1/s1/bbaf2n.mp4: counted once, as speaker s1
 HELD_OUT_REAL = {  # path under shared/data/video -> the speaker id the corpus gives it
     "grid/lwbsza.mpg": "grid-lwbsza",
     "grid/swiz3n.mpg": "grid-swiz3n",
@@ -53,13 +54,22 @@ def synthesize(arrays: dict[str, np.ndarray], emotion: str, weight: float, face_
     return out
 
 
-def augment(cache: Cache, emotions=EMOTIONS, levels=INTENSITY_LEVELS, skip_speakers=(), progress: bool = False) -> int:
-    """Add synthetic rows for every real clip of the cache whose speaker is not in ``skip_speakers``.
-    Resumable like ``prepare``: existing synthetic clips are kept. Returns the number written."""
+def augment(
+    cache: Cache, emotions=EMOTIONS, levels=INTENSITY_LEVELS, skip_speakers=(), progress: bool = False, per_speaker: int | None = None
+) -> int:
+    """Add synthetic rows for every real clip of the cache whose speaker is not in ``skip_speakers`` (at most
+    ``per_speaker`` clips of any one speaker, chosen by clip id, so one speaker with a thousand sentences does
+    not fill the disk). Resumable like ``prepare``: existing synthetic clips are kept. Returns the number written."""
     from tqdm import tqdm
 
     face_model = FaceModel.default()
-    real = [m for m in cache.metas() if not m.get("synthetic") and m["speaker"] not in set(skip_speakers)]
+    real, taken = [], {}
+    for m in sorted(cache.metas(), key=lambda m: m["clip_id"]):
+        if m.get("synthetic") or m["speaker"] in set(skip_speakers):
+            continue
+        taken[m["speaker"]] = taken.get(m["speaker"], 0) + 1
+        if per_speaker is None or taken[m["speaker"]] <= per_speaker:
+            real.append(m)
     written = 0
     for meta in tqdm(real, unit="clip", desc="augment", disable=not progress):
         arrays = None
