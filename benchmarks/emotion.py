@@ -59,7 +59,7 @@ def portrait_image(rel: str) -> np.ndarray:
 def fer_probs(fer, renderer, motion, every: int = 4) -> np.ndarray:
     """Mean FER probabilities (7,) over every ``every``-th rendered frame."""
     picks = list(range(2, len(motion), every))
-    frames = [renderer.render(motion.mesh(i, i + 1)[0]) for i in picks]
+    frames = [renderer.render(motion.mesh(i, i + 1)[0], motion.blendshapes[i]) for i in picks]
     lm = motion.lm68()[picks]
     boxes = np.concatenate([lm[..., :2].min(1), lm[..., :2].max(1)], axis=1)
     return classify(fer, frames, boxes).mean(0)

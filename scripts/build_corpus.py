@@ -40,14 +40,14 @@ def main() -> None:
         grid = Path(tmp)
         for clip in (args.data / "grid").iterdir():
             if f"grid/{clip.name}" not in DUPLICATES or args.no_grid_s1:
-                (grid / clip.name).symlink_to(clip)
+                (grid / clip.name).symlink_to(clip.resolve())
         print(prepare(args.data / "cremad", "cremad", args.out, workers=args.workers, test_speakers=test, progress=True).summary())
         print(prepare(grid, "grid", args.out, workers=args.workers, test_speakers=test, progress=True).summary())
     if not args.no_grid_s1 and (args.data / "grid_s1").is_dir():
         print(prepare(args.data / "grid_s1", "grid", args.out, workers=args.workers, test_speakers=test, progress=True).summary())
     with tempfile.TemporaryDirectory() as tmp:
         stage = Path(tmp)
-        other = args.data / "other"
+        other = (args.data / "other").resolve()
         (stage / "obama.mp4").symlink_to(other / "obama_weekly_address.mp4")
         (stage / "klobuchar.mp4").symlink_to(other / "hdtf_klobuchar_silent.mp4")
         (stage / "klobuchar.wav").symlink_to(other / "hdtf_klobuchar.wav")

@@ -194,12 +194,12 @@ class Lm2VidRenderer(MeshRenderer):
         self.portrait, self.warp = portrait, WarpRenderer(portrait)
         self.small_portrait = cv2.resize(portrait.crop, (self.size, self.size), interpolation=cv2.INTER_AREA)
 
-    def render(self, mesh: np.ndarray) -> np.ndarray:
+    def render(self, mesh: np.ndarray, blendshapes: np.ndarray | None = None) -> np.ndarray:
         import cv2
 
         from emohead.face.ibug68 import to_ibug68
 
-        full = self.warp.render(mesh)
+        full = self.warp.render(mesh, blendshapes)
         s, scale = self.size, self.size / self.portrait.size
         sketch = draw_sketch(to_ibug68(mesh)[:, :2] * scale, s)
         base = cv2.resize(full, (s, s), interpolation=cv2.INTER_AREA) if self.net.refine else self.small_portrait

@@ -12,8 +12,10 @@ from functools import lru_cache
 
 import numpy as np
 
+from emohead.face.ibug68 import to_ibug68
 from emohead.face.portrait import Portrait
 from emohead.render.base import MeshRenderer
+from emohead.render.cues import draw_cues
 from emohead.render.mouth import LOWER_INNER, UPPER_INNER, draw_mouth
 
 EYE_STRIPS = (
@@ -132,8 +134,8 @@ class WarpRenderer(MeshRenderer):
         dh[bad] += np.eye(3) * 1e-6  # degenerate (collapsed) triangles: any finite map will do
         return np.linalg.solve(dh, s).transpose(0, 2, 1)
 
-    def render(self, mesh: np.ndarray) -> np.ndarray:
-        """mesh: (478, >=2) crop pixels -> (S, S, 3) uint8 frame."""
+    def render(self, mesh: np.ndarray, blendshapes: np.ndarray | None = None) -> np.ndarray:
+        """mesh: (478, >=2) crop pixels -> (S, S, 3) uint8 frame; with ``blendshapes``, plus the expression cues."""
         import cv2
 
         dst = np.concatenate([mesh[:N_FACE, :2].astype(np.float64), self.anchors])
@@ -152,4 +154,6 @@ class WarpRenderer(MeshRenderer):
         map_y[missing] = self._ys[missing]
         frame = cv2.remap(self.portrait.crop, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
         draw_mouth(frame, mesh)
+        if blendshapes is not None:
+            frame = draw_cues(frame, to_ibug68(mesh), blendshapes, self.portrait.blendshapes)
         return frame

@@ -136,3 +136,10 @@ class VideoWriter:
 
     def abort(self) -> None:
         self._child.kill()
+
+
+def count_frames(path: str | Path) -> int:
+    """Number of decoded video frames in a file (decodes it; for tests and checks)."""
+    out = run([ffmpeg_exe(), "-v", "info", "-i", str(path), "-map", "0:v:0", "-f", "null", "-"], what="counting frames").stderr
+    found = re.findall(r"frame=\s*(\d+)", out.decode(errors="replace"))
+    return int(found[-1]) if found else 0
