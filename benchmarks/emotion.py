@@ -69,8 +69,8 @@ def fer_index(emotion: str) -> int:
     return FER_CLASSES.index(emotion)
 
 
-def bench_model(name: str, fer, analysed: dict) -> dict:
-    model = emohead.load_motion_model(name)
+def bench_model(name: str, fer, analysed: dict, weights: str | None = None) -> dict:
+    model = emohead.load_motion_model(name, weights=weights)
     probs = {}  # (portrait, emotion, intensity) -> (7,)
     for pname, inputs in analysed.items():
         renderer = emohead.load_renderer("warp", inputs.portrait)
@@ -120,6 +120,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--fer-weights", required=True, help="FER2013 mini-Xception .hdf5 (../shared/models/fer2013_mini_xception.hdf5)")
     ap.add_argument("--models", nargs="+", default=None, help="default: every registered model")
+    ap.add_argument("--weights", nargs="*", default=[], metavar="MODEL=DIR", help="trained weights instead of the bundled ones")
     ap.add_argument("--json", type=Path, help="also write the figures as JSON")
     args = ap.parse_args()
     t0 = time.time()
@@ -128,7 +129,7 @@ def main() -> None:
     analysed = {Path(rel).stem: emohead.analyze(portrait_image(rel), audio, transcript=VOICE[1]) for rel in PORTRAITS}
     report = {"portraits": list(analysed), "voice": VOICE[0], "intensities": INTENSITIES, "models": {}}
     for name in args.models or list(specs()):
-        row = bench_model(name, fer, analysed)
+        row = bench_model(name, fer, analysed, dict(w.split("=", 1) for w in args.weights).get(name))
         report["models"][name] = row
         curve = "  ".join(
             f"{e} {'/'.join(f'{v:.2f}' for v in c)}{'' if row['monotone'][e] else ' (not monotone)'}"

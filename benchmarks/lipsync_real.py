@@ -60,7 +60,7 @@ def amplitude_ratio(gen: np.ndarray, real: np.ndarray) -> float:
     return float(np.ptp(np.percentile(gen, [5, 95])) / max(np.ptp(np.percentile(real, [5, 95])), 1e-9))
 
 
-def evaluate(path: Path, models: list[str]) -> list[dict]:
+def evaluate(path: Path, models: list[str], weights: dict[str, str] | None = None) -> list[dict]:
     """One row per model for a real clip: its inputs are analysed once, each model animates them."""
     audio, transcript = clip_inputs(path)
     first = next(read_frames(path))
@@ -71,7 +71,7 @@ def evaluate(path: Path, models: list[str]) -> list[dict]:
     name = f"{path.parent.name}/{path.name}"
     rows = []
     for model in models:
-        gen = scaled_opening(emohead.load_motion_model(model).generate(inputs).lm68())
+        gen = scaled_opening(emohead.load_motion_model(model, weights=(weights or {}).get(model)).generate(inputs).lm68())
         ok = found[: min(len(found), len(gen))]
         r, g = real[: len(ok)][ok], gen[: len(ok)][ok]
         # the real curve plays the "video", the generated one the reference: a positive offset means the real video lags
@@ -98,13 +98,15 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "video")
     ap.add_argument("--exclude", nargs="*", default=["grid_s1"], help="sub-folders left out (default: grid_s1, 1000 clips)")
     ap.add_argument("--models", nargs="+", default=["analytic"], help="motion models to score (default: analytic)")
+    ap.add_argument("--weights", nargs="*", default=[], metavar="MODEL=DIR", help="trained weights instead of the bundled ones")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     t0 = time.time()
     paths = [
         p for p in sorted(args.data.rglob("*")) if p.suffix.lower() in VIDEO_EXT and p.relative_to(args.data).parts[0] not in args.exclude
     ]
-    rows = [row for p in paths for row in evaluate(p, args.models)]
+    weights = dict(w.split("=", 1) for w in args.weights)
+    rows = [row for p in paths for row in evaluate(p, args.models, weights)]
     print(f"{'clip':42s} {'model':9s} {'frames':>6s} {'r(gen)':>7s} {'amp':>5s} {'r(energy)':>9s} {'best r @ offset':>16s}  transcript")
     for r in rows:
         best = f"{r['pearson_best_offset']:.3f} @ {r['offset_frames']:+d}"

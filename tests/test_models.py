@@ -151,6 +151,22 @@ def test_a_few_steps_on_real_clips_lower_the_loss(cache, model):
 
 
 @pytest.mark.slow
+def test_eapc_training_feeds_the_label_to_the_emotion_input(cache):
+    """The landmark loss must depend on a row's label: otherwise a label at inference changes nothing learnt."""
+    from torch.utils.data import DataLoader
+
+    from emohead.motion.eapc.training import EapcData, EapcModule
+
+    torch.manual_seed(0)
+    module = EapcModule(EAPC(**TINY_E))
+    batch = next(iter(DataLoader(EapcData(cache), batch_size=16, shuffle=True)))
+    assert (batch["emotion"] >= 0).any()
+    relabelled = dict(batch, emotion=torch.where(batch["emotion"] >= 0, (batch["emotion"] + 1) % 8, batch["emotion"]))
+    with torch.no_grad():
+        assert module.loss(batch)[1]["mse"] != module.loss(relabelled)[1]["mse"]
+
+
+@pytest.mark.slow
 def test_discriminators_tell_a_fitted_generator_from_real_clips(cache):
     """The adversarial terms only shape the generator if D_R and D_F can learn at the paper's rate (1e-4)
     once the generator is close to the data (fed absolute canonical landmarks, they stayed at chance)."""

@@ -173,6 +173,31 @@ def test_prepare_survives_a_stale_partial_file_and_a_damaged_cache(capsys, tmp_p
     )
 
 
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """A folder on a read-only bind mount (root can write through mode bits, not through a read-only mount)."""
+    inner, mount = tmp_path / "inner", tmp_path / "ro"
+    inner.mkdir()
+    mount.mkdir()
+    ok = subprocess.run(["mount", "--bind", str(inner), str(mount)], capture_output=True).returncode == 0
+    ok = ok and subprocess.run(["mount", "-o", "remount,ro,bind", str(mount)], capture_output=True).returncode == 0
+    if not ok:
+        subprocess.run(["umount", str(mount)], capture_output=True)
+        pytest.skip("cannot make a read-only mount here")
+    yield mount
+    subprocess.run(["umount", str(mount)], capture_output=True)
+
+
+def test_prepare_into_a_read_only_folder_is_one_line(capsys, work, read_only_folder):
+    src = work / "videos"
+    src.mkdir()
+    (src / "clip.mp4").write_bytes((work / "clip.mp4").read_bytes())
+    refused(
+        capsys, "Read-only file system; choose a writable location", "prepare", src, "--format", "folder", "-o", read_only_folder / "cache"
+    )
+    refused(capsys, "cannot write", *gen(work, "-o", read_only_folder / "o.mp4"))
+
+
 # -- 4. tracebacks ------------------------------------------------------------------------------------------
 def _png_header_only(path, width, height):
     """A PNG whose header claims width x height (no pixel data): enough for any reader to learn its size."""

@@ -409,7 +409,8 @@ def main(argv: list[str] | None = None) -> int:
         if err.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EIO):
             raise
         where = f" {err.filename}" if err.filename else ""
-        print(f"emohead: error: cannot write{where}: {err.strerror}; free disk space or choose another location", file=sys.stderr)
+        fix = "free disk space or choose another location" if err.errno in (errno.ENOSPC, errno.EDQUOT) else "choose a writable location"
+        print(f"emohead: error: cannot write{where}: {err.strerror}; {fix}", file=sys.stderr)
         return 1
     return 0
 

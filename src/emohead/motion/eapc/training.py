@@ -30,12 +30,30 @@ class EapcData(Dataset):
             "ref": it["ref_lm68"][:, :2].reshape(-1),
             "mask": it["mask"],
             "emotion": it["emotion"],
+            "intensity": it["intensity"],
             "synthetic": it["synthetic"],
         }
 
 
+def label_emotion(emotion: torch.Tensor, intensity: torch.Tensor) -> torch.Tensor:
+    """(B,) label index (-1 unknown) and level (0 unknown) -> (B, 8) X_emotion as inference gives it for a label:
+    one-hot at the level's prototype weight (``emotion.prototypes.level_weight``)."""
+    from emohead.emotion.prototypes import level_weight
+
+    out = torch.zeros(len(emotion), dims.N_EMOTIONS, device=emotion.device)
+    for i, (e, level) in enumerate(zip(emotion.tolist(), intensity.tolist())):
+        if e >= 0:
+            out[i, e] = level_weight(int(level) or None)
+    return out
+
+
 class EapcModule(TrainingModule):
-    """L = L_mse + L_lmd (EAPC Eq. 13) + cross-entropy of the LLF encoder on labelled real clips. Adam 1e-4."""
+    """L = L_mse + L_lmd (EAPC Eq. 13) + cross-entropy of the LLF encoder on labelled real clips. Adam 1e-4.
+
+    X_emotion: a row whose label is known gets the label (one-hot at its level, exactly what a user's label
+    gives at inference: the paper's emotion control), the others the LLF encoder's reading of the voice.
+    Without this the emotion input only ever saw the voice, and synthetic rows (a real lip track with a new
+    expression but the source clip's neutral voice) taught the network to ignore it: a label changed nothing."""
 
     def __init__(self, net, lr: float = 1e-4, emotion_weight: float = 1.0):
         super().__init__()
@@ -50,14 +68,19 @@ class EapcModule(TrainingModule):
             "ref": torch.randn(b, dims.LM68_2D),
             "mask": torch.ones(b, t),
             "emotion": torch.randint(0, dims.N_EMOTIONS, (b,)),
+            "intensity": torch.randint(1, 4, (b,)),
             "synthetic": torch.zeros(b),
         }
 
     def loss(self, batch):
-        pred, logits = self.net(batch["mfcc_window"], batch["llf"], batch["ref"])
+        t = batch["llf"].shape[1]
+        voice = torch.softmax(self.net.llf_encoder(batch["llf"]), -1)
+        labelled = (batch["emotion"] >= 0)[:, None, None]
+        x_emotion = torch.where(labelled, label_emotion(batch["emotion"], batch["intensity"])[:, None].expand(-1, t, -1), voice)
+        pred, logits = self.net(batch["mfcc_window"], batch["llf"], batch["ref"], x_emotion)
         m = batch["mask"][..., None]
         mse = (((pred - batch["lm"]) ** 2) * m).sum() / (m.sum() * pred.shape[-1])
-        b, t = pred.shape[:2]
+        b = pred.shape[0]
         lmd = pairwise_structure_loss(pred.reshape(b * t, dims.N_LM68, 2), batch["lm"].reshape(b * t, dims.N_LM68, 2))
         known = (batch["emotion"] >= 0) & (batch["synthetic"] == 0)  # synthetic rows keep the source clip's voice
         ce = torch.zeros((), device=pred.device)
