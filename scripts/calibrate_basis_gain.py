@@ -6,10 +6,11 @@
 Why: the basis is fitted by regressing MediaPipe's mesh motion on MediaPipe's blendshape scores. The scores
 are noisy, and least squares on a noisy regressor shrinks the slope toward zero (regression dilution), so a
 channel at 1 moves the face far less than a real face that MediaPipe scores 1. Measured here: a brow raise
-rendered at +0.5 is read back by MediaPipe as +0.02; a smile at +0.5 as +0.28.
+rendered at +0.5 is read back by MediaPipe as +0.14, a smile as +0.16, a brow lowering as +0.06.
 
-How: on calibration faces only (CREMA-D actor 1001's neutral frame, a GRID s1 frame, the bundled demo
-portrait; none of the held-back portraits or clips), each expressive channel that is not a speech channel is
+How: on calibration faces only (the first frames of CREMA-D actor 1001's neutral clip, a GRID s1 clip and the
+GRID sample speaker brbk7n; none of the held-back portraits or clips, and not the bundled demo portrait, which is
+a crop of the held-back shared/data/portraits/biden.jpg), each expressive channel that is not a speech channel is
 rendered at +0.5 with its basis row scaled by g in 1..4, the warp-rendered face is analysed again with
 MediaPipe, and the channel's gain is the smallest g at which the read-back rise reaches 90 % of what the
 channel can reach (MediaPipe's ceiling); a left/right pair shares the mean of its measured sides, and no gain
@@ -33,18 +34,16 @@ from pathlib import Path
 
 import numpy as np
 
-from emohead.assets import asset_path
 from emohead.emotion.prototypes import EXPRESSIVE
 from emohead.face import blendshapes as bs
 from emohead.face.analyze import FaceLandmarker, analyze_portrait
 from emohead.face.geometry import apply_pose
-from emohead.face.image import load_image
 from emohead.face.model import FaceModel
 from emohead.render.warp import WarpRenderer
 from emohead.video.io import read_frames
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "video"
-FACES = ("cremad/1001_DFA_NEU_XX.flv", "grid_s1/s1/bbaf3s.mp4")
+FACES = ("cremad/1001_DFA_NEU_XX.flv", "grid_s1/s1/bbaf3s.mp4", "grid/brbk7n.mpg")
 GAINS = np.arange(1.0, 4.01, 0.25)
 STEP = 0.5
 
@@ -145,7 +144,7 @@ def main() -> None:
     for key in ("expression_gain", "expression_gain_fades_at_oval", "expression_gain_unread_channels", "expression_gain_command"):
         fm.info.pop(key, None)
     fm.basis = FaceModel.load(args.fitted).basis.copy()  # always start from the fitted basis
-    faces = [next(read_frames(SHARED / rel)) for rel in FACES] + [load_image(asset_path("demo/portrait.jpg"))]
+    faces = [next(read_frames(SHARED / rel)) for rel in FACES]
     gains, unread = gains_from(measure(fm, faces))
     fitted = fm.basis.copy()
     apply_gains(fm.basis, fitted, gains, weights, smooth)
