@@ -48,3 +48,21 @@ def test_full_frame_paste_is_seamless_and_even_sized(demo_face):
     h, w = demo_face.image.shape[:2]
     assert out.shape == (h // 2 * 2, w // 2 * 2, 3)
     assert psnr(out, demo_face.image[: out.shape[0], : out.shape[1]]) > 30  # pasting the unchanged crop changes ~nothing
+
+
+def test_expression_cues_appear_only_where_an_expression_is_requested(demo_face):
+    """No request, no drawn creases; a frown darkens the skin between the brows (the corrugator's lines)."""
+    renderer = WarpRenderer(demo_face)
+    own = demo_face.blendshapes
+    plain = renderer.render(demo_face.mesh)
+    assert np.array_equal(renderer.render(demo_face.mesh, own), plain)
+    frown = own.copy()
+    frown[bs.indices(("browDownLeft", "browDownRight"))] += 0.6
+    lined = renderer.render(demo_face.mesh, frown)
+    lm = demo_face.lm68
+    u = np.linalg.norm(lm[45, :2] - lm[36, :2])
+    cx, cy = ((lm[21, :2] + lm[22, :2]) / 2).astype(int)
+    box = np.s_[int(cy - 0.25 * u) : cy, int(cx - 0.12 * u) : int(cx + 0.12 * u)]
+    assert lined[box].mean() < plain[box].mean() - 2
+    far = np.s_[-20:, :20]  # the crop corner: untouched
+    assert np.array_equal(lined[far], plain[far])

@@ -54,6 +54,7 @@ class MotionInputs:
     def with_emotion(self, emotion: str | None = None, **request) -> MotionInputs:
         """The same analysed face, audio and text with another emotion request (``EmotionRequest`` fields;
         a reference photo not analysed yet is analysed now). Cheap: nothing else is analysed again."""
+        request.setdefault("transition", self.request.transition)
         req = EmotionRequest(emotion=emotion, **request).check()
         reference = self.reference
         if req.kind == "reference" and not isinstance(req.reference, Portrait):
