@@ -69,6 +69,10 @@ def evaluate(path: Path, models: list[str], weights: dict[str, str] | None = Non
     inputs = emohead.analyze(first.copy(), audio, transcript=transcript)
     energy = inputs.audio.energy_db
     name = f"{path.parent.name}/{path.name}"
+    speech = {  # per-utterance context: how loud the speech swings, how fast it goes
+        "loudness_range_db": float(np.percentile(energy, 95) - np.percentile(energy, 10)),
+        "phones_per_s": sum(p.label != "SIL" for p in inputs.phones) / max(inputs.duration, 1e-6),
+    }
     rows = []
     for model in models:
         gen = scaled_opening(emohead.load_motion_model(model, weights=(weights or {}).get(model)).generate(inputs).lm68())
@@ -88,6 +92,7 @@ def evaluate(path: Path, models: list[str], weights: dict[str, str] | None = Non
                 "pearson_best_offset": best,
                 "offset_frames": lag,
                 "amplitude_ratio": amplitude_ratio(g, r),
+                **speech,
             }
         )
     return rows

@@ -1,0 +1,60 @@
+"""Calibrate how wide the analytic model opens the mouth, on real talking video (never on held-back clips).
+
+    python scripts/calibrate_mouth.py [--data ../shared/data/video] [--grid-s1 60]
+
+For each calibration clip (every real clip outside ``emohead.data.corpus.HELD_OUT_REAL`` in cremad/, grid/ and
+other/, plus the first ``--grid-s1`` GRID s1 sentences), the clip is re-created from its first frame with its
+own audio and transcript (``benchmarks/lipsync_real.py``), and the amplitude ratio is measured: generated over
+real 5-95 % range of the inner-lip opening, in eye-distances. Printed: the median ratio (the scale that makes
+the median 1 is ``1 / median``), and how the per-clip ratio correlates with candidate per-utterance predictors
+(the loudness range of the speech in dB, and the speaking rate in phones per second), which decides whether a
+per-utterance scale is supported by the data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+from emohead.data.corpus import DUPLICATES, HELD_OUT_REAL  # noqa: E402
+from emohead.errors import EmoheadError  # noqa: E402
+from lipsync_real import VIDEO_EXT, evaluate  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "video")
+    ap.add_argument("--grid-s1", type=int, default=60, help="GRID s1 sentences to use (default %(default)s)")
+    args = ap.parse_args()
+    t0 = time.time()
+    clips = [p for sub in ("cremad", "grid", "other") for p in sorted((args.data / sub).glob("*")) if p.suffix.lower() in VIDEO_EXT]
+    clips = [p for p in clips if f"{p.parent.name}/{p.name}" not in HELD_OUT_REAL and f"{p.parent.name}/{p.name}" not in DUPLICATES]
+    clips += sorted((args.data / "grid_s1" / "s1").glob("*.mp4"))[: args.grid_s1]
+    rows = []
+    for path in clips:
+        try:
+            (row,) = evaluate(path, ["analytic"])
+        except EmoheadError as err:  # e.g. no face in a clip's first frame: reported, not fatal
+            print(f"{path.parent.name}/{path.name}: skipped ({err})")
+            continue
+        rows.append(row)
+        print(f"{row['clip']:40s} r {row['pearson']:.3f}  amplitude ratio {row['amplitude_ratio']:.2f}", flush=True)
+    ratios = np.array([r["amplitude_ratio"] for r in rows])
+    print(
+        f"{len(rows)} calibration clips: amplitude ratio median {np.median(ratios):.3f} (scale to make it 1: {1 / np.median(ratios):.3f}); "
+        f"spread 5-95 % {np.percentile(ratios, 5):.2f}-{np.percentile(ratios, 95):.2f}; mean r {np.mean([r['pearson'] for r in rows]):.3f}"
+    )
+    for key in ("loudness_range_db", "phones_per_s"):
+        values = np.array([r[key] for r in rows])
+        print(f"correlation of the ratio with {key}: {np.corrcoef(values, ratios)[0, 1]:+.2f}")
+    print(f"{time.time() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
