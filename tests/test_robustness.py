@@ -54,8 +54,24 @@ def work(tmp_path, demo_portrait, short_audio):
     """A folder holding copies of the inputs (so nothing shared can be harmed)."""
     (tmp_path / "face.jpg").write_bytes(demo_portrait.read_bytes())
     (tmp_path / "speech.wav").write_bytes(short_audio.read_bytes())
-    ffmpeg("-loop", "1", "-i", str(demo_portrait), "-i", str(short_audio), "-shortest", "-vf", "scale=320:-2", "-c:v", "libx264",
-           "-pix_fmt", "yuv420p", "-c:a", "aac", str(tmp_path / "clip.mp4"))  # fmt: skip
+    ffmpeg(
+        "-loop",
+        "1",
+        "-i",
+        str(demo_portrait),
+        "-i",
+        str(short_audio),
+        "-shortest",
+        "-vf",
+        "scale=320:-2",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        str(tmp_path / "clip.mp4"),
+    )
     return tmp_path
 
 
@@ -65,8 +81,19 @@ def gen(work, *more):
 
 # -- 1. data loss -------------------------------------------------------------------------------------------
 def test_output_equal_to_an_input_is_refused(capsys, work):
-    refused(capsys, "is the input audio itself", "generate", "--portrait", work / "face.jpg", "--audio", work / "clip.mp4",
-            "-o", work / "clip.mp4", untouched=[work / "clip.mp4"], folder=work)  # fmt: skip
+    refused(
+        capsys,
+        "is the input audio itself",
+        "generate",
+        "--portrait",
+        work / "face.jpg",
+        "--audio",
+        work / "clip.mp4",
+        "-o",
+        work / "clip.mp4",
+        untouched=[work / "clip.mp4"],
+        folder=work,
+    )
     refused(
         capsys,
         "is the input audio itself",
@@ -78,8 +105,20 @@ def test_output_equal_to_an_input_is_refused(capsys, work):
         capsys, "is the portrait itself", *gen(work, "--blendshapes-csv", work / "face.jpg"), untouched=[work / "face.jpg"], folder=work
     )
     (work / "words.txt").write_text("and so my fellow americans")
-    refused(capsys, "is the transcript file itself", "generate", "--portrait", work / "face.jpg", "--audio", work / "speech.wav",
-            "--transcript-file", work / "words.txt", "--blendshapes-csv", work / "words.txt", untouched=[work / "words.txt"])  # fmt: skip
+    refused(
+        capsys,
+        "is the transcript file itself",
+        "generate",
+        "--portrait",
+        work / "face.jpg",
+        "--audio",
+        work / "speech.wav",
+        "--transcript-file",
+        work / "words.txt",
+        "--blendshapes-csv",
+        work / "words.txt",
+        untouched=[work / "words.txt"],
+    )
     refused(capsys, "are the same file", *gen(work, "--export-motion", work / "m.json", "--blendshapes-csv", work / "m.json"), folder=work)
 
 
@@ -118,8 +157,24 @@ def test_long_mp3_with_scattered_corruption_decodes_without_hanging(tmp_path):
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_mid_render_leaves_no_file(tmp_path, demo_portrait, demo_audio, sig):
     out = tmp_path / "out.mp4"
-    proc = subprocess.Popen([sys.executable, "-m", "emohead", "generate", "--portrait", str(demo_portrait), "--audio", str(demo_audio),
-                             "--size", "512", "-o", str(out)], stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "emohead",
+            "generate",
+            "--portrait",
+            str(demo_portrait),
+            "--audio",
+            str(demo_audio),
+            "--size",
+            "512",
+            "-o",
+            str(out),
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + 120
     while time.time() < deadline and not any(p.name.startswith(".out.partial") for p in tmp_path.iterdir()):
         time.sleep(0.05)
@@ -256,8 +311,19 @@ def test_every_face_in_a_group_photo_can_be_chosen(capsys, work, demo_portrait):
     for i, scale in enumerate((0.5, 0.45, 0.4, 0.35, 0.3)):
         group.paste(src.resize((int(src.width * scale), int(src.height * scale))), (30 + i * 470, 40))
     group.save(work / "group.jpg")
-    code, err = run_cli(capsys, "generate", "--portrait", work / "group.jpg", "--audio", work / "speech.wav", "--face-index", "4",
-                        "--export-motion", work / "m.npz", "-q")  # fmt: skip
+    code, err = run_cli(
+        capsys,
+        "generate",
+        "--portrait",
+        work / "group.jpg",
+        "--audio",
+        work / "speech.wav",
+        "--face-index",
+        "4",
+        "--export-motion",
+        work / "m.npz",
+        "-q",
+    )
     assert code == 0, err
     code, err = run_cli(
         capsys, "generate", "--portrait", work / "group.jpg", "--audio", work / "speech.wav", "--export-motion", work / "m.npz", "-q"
@@ -268,8 +334,17 @@ def test_every_face_in_a_group_photo_can_be_chosen(capsys, work, demo_portrait):
 def _float_wav(path, samples: np.ndarray, rate=16000):
     data = samples.astype("<f4").tobytes()
     fmt = struct.pack("<HHIIHH", 3, 1, rate, rate * 4, 4, 32)
-    path.write_bytes(b"RIFF" + struct.pack("<I", 4 + 8 + len(fmt) + 8 + len(data)) + b"WAVE" + b"fmt " + struct.pack("<I", len(fmt))
-                     + fmt + b"data" + struct.pack("<I", len(data)) + data)  # fmt: skip
+    path.write_bytes(
+        b"RIFF"
+        + struct.pack("<I", 4 + 8 + len(fmt) + 8 + len(data))
+        + b"WAVE"
+        + b"fmt "
+        + struct.pack("<I", len(fmt))
+        + fmt
+        + b"data"
+        + struct.pack("<I", len(data))
+        + data
+    )
 
 
 def test_nan_samples_are_refused_before_any_rendering(capsys, work):
@@ -288,9 +363,23 @@ def test_transcripts_are_read_as_spoken():
     assert spoken_words("It's 3:45pm") == ["it's", "three", "forty", "five", "p", "m"]
     assert spoken_words("café naïve") == ["cafe", "naive"]
     assert spoken_words("Dr. Who paid $12.50, 50% off, on May 1st 1999") == [
-        "doctor", "who", "paid", "twelve", "dollars", "fifty", "cents", "fifty", "percent", "off", "on", "may", "first",
-        "nineteen", "ninety", "nine",
-    ]  # fmt: skip
+        "doctor",
+        "who",
+        "paid",
+        "twelve",
+        "dollars",
+        "fifty",
+        "cents",
+        "fifty",
+        "percent",
+        "off",
+        "on",
+        "may",
+        "first",
+        "nineteen",
+        "ninety",
+        "nine",
+    ]
 
 
 def test_a_transcript_in_another_language_is_not_used_and_says_so(demo_portrait, short_audio):
@@ -368,8 +457,11 @@ timeline_item = st.builds(
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(spec=st.one_of(st.lists(timeline_item, min_size=1, max_size=4).map(",".join), st.text(max_size=40)),
-       intensity=numbers, n_frames=st.integers(1, 600))  # fmt: skip
+@given(
+    spec=st.one_of(st.lists(timeline_item, min_size=1, max_size=4).map(",".join), st.text(max_size=40)),
+    intensity=numbers,
+    n_frames=st.integers(1, 600),
+)
 def test_any_timeline_string_is_refused_or_resolved_cleanly(spec, intensity, n_frames):
     from emohead.emotion.condition import EmotionRequest, resolve
 
