@@ -17,7 +17,7 @@ import contextlib
 import dataclasses
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,6 +60,9 @@ class GenerateOptions:
     max_minutes: float = limits.MAX_MINUTES
     asr: str = "auto"
     progress: bool = False
+    # called as on_progress(stage, fraction 0..1) while generate works (the server's job progress); an
+    # exception it raises stops the run like Ctrl-C, with no partial output
+    on_progress: Callable[[str, float], None] | None = None
 
     def check(self) -> GenerateOptions:
         """Every option finite and in range, checked once here for the CLI and the API alike."""
@@ -310,10 +313,8 @@ def generate(
     export_motion: .npz or .json; blendshapes_csv: Live Link Face CSV. ``overrides`` set GenerateOptions
     fields (size=512, full_frame=True, model="eapc", ...).
     """
-    opts = dataclasses.replace(options or GenerateOptions(), **overrides).check()  # unknown names raise TypeError
-    request = EmotionRequest(emotion, intensity, intensity_curve, reference_portrait, emotion_text, opts.transition).check()
-    spec = get_spec(opts.model)
-    check_supported(spec.name, spec.conditions, request.kind, specs().values())
+    opts, request = check_request(emotion, intensity, intensity_curve, reference_portrait, emotion_text, options, **overrides)
+    step = opts.on_progress or (lambda stage, fraction: None)
     sources = {"input audio": audio, "portrait": portrait, "reference portrait": reference_portrait}
     targets = {"output": output, "motion export": export_motion, "blendshape CSV": blendshapes_csv}
     paths = {k: check_writable(v, k, sources) for k, v in targets.items() if v is not None}
@@ -328,6 +329,7 @@ def generate(
         if opts.renderer_weights is not None:
             resolve_weights(opts.renderer_weights, f"{opts.renderer} weights")
 
+    step("analysing", 0.0)
     inputs = analyze(
         portrait,
         audio,
@@ -346,6 +348,7 @@ def generate(
         progress=opts.progress,
     )
     timer = _Timer(dict(inputs.timings))
+    step("motion", 0.3)
     with timer("motion"):
         motion = model.generate(inputs)
         lm68 = motion.lm68()
@@ -353,10 +356,13 @@ def generate(
         if output is not None:
             with timer("render+encode"):
                 frames = render(inputs, motion, renderer=opts.renderer, weights=opts.renderer_weights, full_frame=opts.full_frame)
+                frames = _reporting(frames, len(motion), lambda done: step("rendering", 0.35 + 0.6 * done))
                 size = Compositor.output_size(inputs.portrait) if opts.full_frame else (opts.size, opts.size)
                 _encode(frames, size, len(motion), tmps["output"], audio, inputs.duration, opts.progress)
+        step("exporting", 0.95)
         with timer("export"):
             _export(motion, lm68, inputs.portrait, tmps, inputs.notes)
+    step("done", 1.0)
     return GenerationResult(
         output=paths.get("output"),
         motion=motion,
@@ -368,6 +374,33 @@ def generate(
         notes=inputs.notes,
         inputs=inputs,
     )
+
+
+def check_request(
+    emotion: str | None = None,
+    intensity: float = 1.0,
+    intensity_curve: str | None = None,
+    reference_portrait=None,
+    emotion_text: str | None = None,
+    options: GenerateOptions | None = None,
+    **overrides,
+) -> tuple[GenerateOptions, EmotionRequest]:
+    """Options, the emotion request and whether the model honours its kind, checked before any work (by
+    ``generate``, and by the server and the batch runner when a job is submitted). Unknown option names
+    raise TypeError."""
+    opts = dataclasses.replace(options or GenerateOptions(), **overrides).check()
+    request = EmotionRequest(emotion, intensity, intensity_curve, reference_portrait, emotion_text, opts.transition).check()
+    spec = get_spec(opts.model)
+    check_supported(spec.name, spec.conditions, request.kind, specs().values())
+    return opts, request
+
+
+def _reporting(frames: Iterable[np.ndarray], n: int, report: Callable[[float], None], every: int = 5) -> Iterator[np.ndarray]:
+    """Pass ``frames`` through, calling ``report(fraction done)`` every few frames."""
+    for i, frame in enumerate(frames):
+        if i % every == 0:
+            report(i / max(n, 1))
+        yield frame
 
 
 def _export(motion: Motion, lm68: np.ndarray, face: Portrait, paths: dict[str, Path], notes: list[str]) -> None:

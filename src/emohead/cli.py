@@ -188,6 +188,36 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--json", type=Path, help="also write the figures as JSON")
     b.add_argument("--asr", choices=("auto", "whisper", "phones"), default="auto", help="recogniser timed (default %(default)s)")
     b.add_argument("--models", nargs="+", metavar="MODEL", help=f"motion models to time (default: all of {', '.join(specs())})")
+    sv = sub.add_parser(
+        "serve",
+        help="the web page and REST API (needs emohead[web])",
+        description="Serve the page (http://127.0.0.1:7860/) and the REST API under /api/v1 (docs: /api/v1/docs). "
+        "Binds to this machine only unless --host says otherwise, which needs a token.",
+    )
+    sv.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s: this machine only)")
+    sv.add_argument("--port", type=int, default=7860, help="port (default %(default)s)")
+    sv.add_argument("--token", default=os.environ.get("EMOHEAD_TOKEN"), help="require this token on every request (default $EMOHEAD_TOKEN)")
+    sv.add_argument("--max-upload-mb", type=float, default=50.0, help="largest request body in MB (default %(default)s)")
+    sv.add_argument("--max-minutes", type=float, default=10.0, help="longest audio accepted, in minutes (default %(default)s)")
+    sv.add_argument(
+        "--workers", type=int, default=max(1, os.cpu_count() or 1), help="jobs run at once (default: one per core, %(default)s)"
+    )
+    sv.add_argument("--queue-size", type=int, default=8, help="jobs that may wait; more get 503 + Retry-After (default %(default)s)")
+    sv.add_argument("--keep-minutes", type=float, default=60.0, help="finished results are deleted after this (default %(default)s)")
+    sv.add_argument("-q", "--quiet", action="store_true", help="log warnings only")
+
+    bt = sub.add_parser(
+        "batch",
+        help="many generate jobs from a CSV or JSONL file",
+        description="Run one generate job per row of JOBS (a .csv with a header, or .jsonl). Columns are generate's options by "
+        "name (portrait, audio, transcript, emotion, intensity, model, head_motion, ...; paths relative to JOBS), plus optional "
+        "id and output (relative to OUTDIR). Finished rows are not redone on a restart; OUTDIR/report.csv lists every row's "
+        "status, seconds and error; the exit status is 1 when any row failed.",
+    )
+    bt.add_argument("jobs", type=Path, help="the jobs file (.csv or .jsonl)")
+    bt.add_argument("-o", "--output", required=True, type=Path, help="folder for the videos and report.csv (created if missing)")
+    bt.add_argument("--workers", type=int, default=1, help="rows run at once, each in its own process (default %(default)s)")
+    bt.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     return parser
 
 
@@ -366,6 +396,25 @@ def cmd_train(args) -> None:
     )
 
 
+def cmd_serve(args) -> None:
+    try:
+        from emohead.serve import ServerConfig, serve
+    except ImportError as err:
+        raise EmoheadError(f"the server needs the web extra ({err.name} is missing); pip install 'emohead[web]'") from None
+    config = ServerConfig(args.token, args.max_upload_mb, args.max_minutes, args.workers, args.queue_size, args.keep_minutes)
+    serve(args.host, args.port, config, quiet=args.quiet)
+
+
+def cmd_batch(args) -> int:
+    from emohead.batch import REPORT, run_batch
+
+    counts = run_batch(args.jobs, args.output, args.workers, progress=not args.quiet)
+    if not args.quiet or counts["failed"]:
+        done_before = f", {counts['skipped']} finished before" if counts["skipped"] else ""
+        print(f"batch: {counts['ok']} done, {counts['failed']} failed{done_before}; report: {args.output / REPORT}", file=sys.stderr)
+    return 1 if counts["failed"] else 0
+
+
 def cmd_bench(args) -> None:
     from emohead.bench import run_bench
 
@@ -390,11 +439,13 @@ def main(argv: list[str] | None = None) -> int:
         "eval": cmd_eval,
         "train": cmd_train,
         "bench": cmd_bench,
+        "serve": cmd_serve,
+        "batch": cmd_batch,
     }[args.command]
     t0 = time.perf_counter()
     try:
         with stop_on_signals():
-            handler(args)
+            status = handler(args)
     except EmoheadError as err:
         print(f"emohead: error: {err}", file=sys.stderr)
         return 1
@@ -412,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
         fix = "free disk space or choose another location" if err.errno in (errno.ENOSPC, errno.EDQUOT) else "choose a writable location"
         print(f"emohead: error: cannot write{where}: {err.strerror}; {fix}", file=sys.stderr)
         return 1
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":

@@ -53,6 +53,28 @@ def _temporary(path: Path) -> Path:
     return path.with_name(f".{path.stem}.partial-{os.getpid()}{path.suffix}")
 
 
+def remove_stale_partials(folder: Path) -> int:
+    """Delete the temporary files (``.NAME.partial-PID.EXT``) that a killed run left in ``folder``: those
+    whose process is gone. Returns how many."""
+    removed = 0
+    for path in Path(folder).glob(".*.partial-*"):
+        pid = path.name.rsplit(".partial-", 1)[1].split(".")[0]
+        if not pid.isdigit() or not _alive(int(pid)):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary sibling of ``path``; rename it to ``path`` on success, delete it on failure."""

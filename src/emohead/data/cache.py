@@ -22,7 +22,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import resource
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -35,7 +34,7 @@ import numpy as np
 from emohead import dims
 from emohead.data.adapters import ClipSource, scan
 from emohead.errors import EmoheadError
-from emohead.outputs import atomic_path
+from emohead.outputs import atomic_path, remove_stale_partials
 
 CACHE_FORMAT = "emohead-cache"
 CACHE_VERSION = 1
@@ -165,15 +164,8 @@ class Cache:
         return [json.loads(p.read_text()) for p in sorted(self.clips_dir.glob("*.json")) if not p.name.startswith(".")]
 
     def remove_stale_partials(self) -> int:
-        """Delete temporary files that a killed run left (``.NAME.partial-PID.EXT`` whose process is gone)."""
-        removed = 0
-        for folder in (self.clips_dir, self.sources_dir):
-            for path in folder.glob(".*.partial-*"):
-                pid = path.name.rsplit(".partial-", 1)[1].split(".")[0]
-                if not pid.isdigit() or not _alive(int(pid)):
-                    path.unlink(missing_ok=True)
-                    removed += 1
-        return removed
+        """Delete temporary files that a killed run left (see :func:`emohead.outputs.remove_stale_partials`)."""
+        return sum(remove_stale_partials(folder) for folder in (self.clips_dir, self.sources_dir))
 
     def load(self, clip_id: str, keys=None) -> dict[str, np.ndarray]:
         """A clip's arrays; ``keys`` limits which are decompressed (the mesh is most of a clip's bytes)."""
@@ -207,16 +199,6 @@ class Cache:
                 w.writeheader()
                 w.writerows(rows)
         return self.index()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _json_default(o):
