@@ -32,6 +32,9 @@ def browser(tmp_path):
         "--disable-dev-shm-usage",
         "--window-size=1400,1000",
         f"--user-data-dir={tmp_path / 'profile'}",
+        "--use-fake-device-for-media-stream",  # a fake microphone (a tone) that needs no permission prompt
+        "--use-fake-ui-for-media-stream",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",  # network off: no host but this one resolves
     ):
         opts.add_argument(arg)
     opts.binary_location = CHROMIUM
@@ -117,5 +120,38 @@ def test_page_generates_a_playable_video(browser, tmp_path, demo_portrait, demo_
         shot = Path(os.environ.get("EMOHEAD_PAGE_SHOT", tmp_path / "page.png"))
         browser.save_screenshot(str(shot))
         assert shot.stat().st_size > 10_000
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_page_records_from_the_microphone(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    server = Server(tmp_path / "tmp", "--workers", "1")
+    try:
+        browser.get(f"{server.url}/?token={TOKEN}")
+        _until(lambda: browser.execute_script("return document.body.dataset.ready") == "1", 30, "the page to load")
+        browser.find_element(By.ID, "example-portrait").click()
+        browser.find_element(By.ID, "record").click()
+        _until(lambda: browser.find_element(By.ID, "record").text == "Stop recording", 10, "the recording to start")
+        time.sleep(2.5)
+        browser.find_element(By.ID, "record").click()
+        _until(lambda: browser.execute_script("return document.getElementById('audio-player').style.display") == "block", 10, "the take")
+        browser.find_element(By.ID, "generate").click()
+        state = _until(
+            lambda: browser.execute_script(
+                "const s = document.getElementById('output').dataset.state; return ['done','failed'].includes(s) && s"
+            ),
+            180,
+            "the job to finish",
+        )
+        assert state == "done", browser.find_element(By.ID, "error").text
+        seconds = _until(
+            lambda: browser.execute_script("const v = document.getElementById('video'); return v.readyState >= 1 && v.duration"),
+            30,
+            "the video",
+        )
+        assert 2.0 < seconds < 4.0, f"a 2.5 s take gave a {seconds} s video"
     finally:
         server.stop()
