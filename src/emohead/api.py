@@ -63,6 +63,8 @@ class GenerateOptions:
     # called as on_progress(stage, fraction 0..1) while generate works (the server's job progress); an
     # exception it raises stops the run like Ctrl-C, with no partial output
     on_progress: Callable[[str, float], None] | None = None
+    # options of the chosen model only (its spec's ``options``, e.g. {"window": 5} for emospeaker)
+    model_options: dict = field(default_factory=dict)
 
     def check(self) -> GenerateOptions:
         """Every option finite and in range, checked once here for the CLI and the API alike."""
@@ -76,7 +78,14 @@ class GenerateOptions:
             raise EmoheadError(f"--max-minutes {self.max_minutes!r} must be a positive number of minutes")
         if self.face_index is not None and self.face_index < 0:
             raise EmoheadError(f"--face-index {self.face_index} must be 0 (the largest face) or more")
-        get_spec(self.model)
+        spec = get_spec(self.model)
+        for name, value in self.model_options.items():
+            if value is not None and name not in spec.options:
+                able = [s.name for s in specs().values() if name in s.options]
+                flag = next((s.options[name] for s in specs().values() if name in s.options), name)
+                raise EmoheadError(
+                    f"{flag} applies to --model {' / '.join(able) or '(none)'} only, not {self.model}; drop it or change --model"
+                )
         get_renderer_spec(self.renderer)
         return self
 
@@ -323,7 +332,8 @@ def generate(
         container_for(output)
     if export_motion is not None and Path(export_motion).suffix.lower() not in (".npz", ".json"):
         raise EmoheadError(f"--export-motion {export_motion}: use a .npz or .json file name")
-    model = load_motion_model(opts.model, weights=opts.weights, head_motion=opts.head_motion, blinks=opts.blinks)
+    extra = {k: v for k, v in opts.model_options.items() if v is not None}
+    model = load_motion_model(opts.model, weights=opts.weights, head_motion=opts.head_motion, blinks=opts.blinks, **extra)
     if output is not None:
         renderer_class(opts.renderer)  # a renderer that cannot load (no torch) fails before any work
         if opts.renderer_weights is not None:

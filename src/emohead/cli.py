@@ -89,6 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--face-index", type=int, help="which face to animate when the photo has several (0 = largest)")
     g.add_argument("--model", default=_DEFAULTS.model, help=f"motion model (default %(default)s): {_model_help()}")
     g.add_argument("--renderer", default=_DEFAULTS.renderer, help=f"renderer (default %(default)s): {_choices(RENDERERS)}")
+    g.add_argument(
+        "--emospeaker-window",
+        type=int,
+        help="emospeaker: inference window (20, 15, 10, 5 or 2 frames) of the intensity matrix; default: the cell nearest --intensity",
+    )
+    g.add_argument(
+        "--intensity-level", type=int, help="emospeaker: intensity label 1-3 of the intensity matrix (default: from --intensity)"
+    )
     g.add_argument("--weights", type=Path, help="trained weights folder for a model with weights (default: the bundled ones)")
     g.add_argument("--renderer-weights", type=Path, help="trained weights folder for --renderer lm2vid (default: bundled)")
     g.add_argument("--export-motion", type=Path, help="write motion tracks: .npz (lm68, mesh, blendshapes, pose, fps) or .json")
@@ -283,6 +291,7 @@ def cmd_generate(args) -> None:
         renderer_weights=str(args.renderer_weights) if args.renderer_weights else None,
         asr=args.asr,
         max_minutes=args.max_minutes,
+        model_options={"window": args.emospeaker_window, "intensity_level": args.intensity_level},
         **_options(args),
     )
     _report(result, args.quiet)

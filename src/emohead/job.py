@@ -29,7 +29,10 @@ OPTIONS: dict[str, tuple[type, str]] = {
     "no_blinks": (bool, "do not add blinks"),
     "face_index": (int, "which face when the photo has several"),
     "asr": (str, "auto, whisper or phones"),
+    "emospeaker_window": (int, "emospeaker: inference window of the intensity matrix (20, 15, 10, 5, 2)"),
+    "intensity_level": (int, "emospeaker: intensity label 1-3"),
 }
+_MODEL_OPTIONS = {"emospeaker_window": "window", "intensity_level": "intensity_level"}  # option -> the model's own name
 # file fields: uploads for the server, paths (relative to the jobs file) for the batch runner
 FILES = ("portrait", "audio", "reference_portrait")
 # further paths only a local batch may name (a server never lets a request name a path)
@@ -68,6 +71,9 @@ class JobRequest:
 
     def generate_kwargs(self) -> dict[str, object]:
         kwargs = {("blinks" if k == "no_blinks" else k): (not v if k == "no_blinks" else v) for k, v in self.options.items()}
+        model_options = {_MODEL_OPTIONS[k]: kwargs.pop(k) for k in list(kwargs) if k in _MODEL_OPTIONS}
+        if model_options:
+            kwargs["model_options"] = model_options
         return {k: v for k, v in kwargs.items() if not (isinstance(v, str) and not v.strip() and k != "transcript")}
 
     def check(self, reference_portrait: object = None) -> None:

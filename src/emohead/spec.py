@@ -70,9 +70,11 @@ class Spec:
 
 @dataclass(frozen=True)
 class ModelSpec(Spec):
-    """A motion model. conditions: the emotion condition kinds it honours (``emotion.condition.KINDS``)."""
+    """A motion model. conditions: the emotion condition kinds it honours (``emotion.condition.KINDS``);
+    options: its own constructor options, name -> the CLI flag that sets it (``--emospeaker-window``)."""
 
     conditions: frozenset[str] = field(default_factory=frozenset)
+    options: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
