@@ -76,8 +76,12 @@ def test_page_generates_a_playable_video(browser, tmp_path, demo_portrait, demo_
         assert not browser.find_element(By.CSS_SELECTOR, "input[name=kind][value=label]").get_attribute("disabled")
         assert browser.find_element(By.CSS_SELECTOR, "input[name=kind][value=voice]").get_attribute("disabled")
         model = Select(browser.find_element(By.ID, "model"))
+        assert not browser.find_element(By.ID, "matrix").is_displayed()
         model.select_by_value("eapc")
         assert not browser.find_element(By.CSS_SELECTOR, "input[name=kind][value=voice]").get_attribute("disabled")
+        model.select_by_value("emospeaker")  # its intensity-matrix cell appears; voice is not one of its kinds
+        assert browser.find_element(By.ID, "matrix").is_displayed()
+        assert browser.find_element(By.CSS_SELECTOR, "input[name=kind][value=voice]").get_attribute("disabled")
         model.select_by_value("analytic")
 
         browser.find_element(By.ID, "portrait").send_keys(str(demo_portrait))

@@ -36,6 +36,9 @@ def test_job_options_take_cli_names_and_convert_csv_strings():
         {"--head-motion": "0.5", "full-frame": "yes", "no_blinks": "1", "size": "512", "emotion": "happy", "seed": ""}
     )
     assert request.generate_kwargs() == {"head_motion": 0.5, "full_frame": True, "blinks": False, "size": 512, "emotion": "happy"}
+    cell = JobRequest.parse({"model": "emospeaker", "emospeaker-window": "5", "intensity_level": 2})
+    assert cell.generate_kwargs() == {"model": "emospeaker", "model_options": {"window": 5, "intensity_level": 2}}
+    cell.check()
 
 
 @pytest.mark.parametrize(
@@ -220,6 +223,7 @@ def test_requests_it_refuses(server, demo_portrait, demo_audio, short_audio, tmp
         ({"model": "eapc", "emotion_text": "a smile"}, "cannot honour"),
         ({"size": 300}, "--size 300"),
         ({"weights": "/etc"}, "unknown option 'weights'"),
+        ({"emotion": "happy", "emospeaker_window": 5}, "--emospeaker-window applies to --model emospeaker only"),
     ):
         answer = server.submit(demo_portrait, short_audio, options)
         assert answer.status_code == 422 and problem in answer.json()["error"], answer.text

@@ -291,7 +291,9 @@ def _catalogue(config: ServerConfig) -> dict:
     defaults = GenerateOptions()
     return {
         "default_model": defaults.model,
-        "models": [{"name": s.name, "summary": s.summary, "conditions": list(s.conditions)} for s in specs().values()],
+        "models": [
+            {"name": s.name, "summary": s.summary, "conditions": sorted(s.conditions), "options": sorted(s.options)} for s in specs().values()
+        ],
         "renderers": [{"name": r.name, "summary": r.summary} for r in RENDERERS.values()],
         "condition_kinds": KINDS,
         "emotions": list(EMOTIONS),
