@@ -292,7 +292,8 @@ def _catalogue(config: ServerConfig) -> dict:
     return {
         "default_model": defaults.model,
         "models": [
-            {"name": s.name, "summary": s.summary, "conditions": sorted(s.conditions), "options": sorted(s.options)} for s in specs().values()
+            {"name": s.name, "summary": s.summary, "conditions": sorted(s.conditions), "options": sorted(s.options)}
+            for s in specs().values()
         ],
         "renderers": [{"name": r.name, "summary": r.summary} for r in RENDERERS.values()],
         "condition_kinds": KINDS,
