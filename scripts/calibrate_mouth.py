@@ -1,6 +1,11 @@
-"""Calibrate how wide the analytic model opens the mouth, on real talking video (never on held-back clips).
+"""Calibrate how wide a motion model opens the mouth, on real talking video (never on held-back clips).
 
-    python scripts/calibrate_mouth.py [--data ../shared/data/video] [--grid-s1 60]
+    python scripts/calibrate_mouth.py [--data ../shared/data/video] [--grid-s1 60] [--model analytic]
+    python scripts/calibrate_mouth.py --model emospeaker --write src/emohead/assets/weights/emospeaker
+
+The analytic model's scale is the constant ``MOUTH_SCALE`` in its code; a trained model's is ``mouth.json``
+beside its weights (``--write DIR``: the gain that makes the median ratio 1, measured with the gain that DIR
+already has, so running it again refines it).
 
 For each calibration clip (every real clip outside ``emohead.data.corpus.HELD_OUT_REAL`` in cremad/, grid/ and
 other/, plus the first ``--grid-s1`` GRID s1 sentences), the clip is re-created from its first frame with its
@@ -31,6 +36,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "video")
     ap.add_argument("--grid-s1", type=int, default=60, help="GRID s1 sentences to use (default %(default)s)")
+    ap.add_argument("--model", default="analytic", help="motion model to calibrate (default %(default)s)")
+    ap.add_argument("--write", type=Path, help="weights folder whose mouth.json gets the new gain (trained models)")
     args = ap.parse_args()
     t0 = time.time()
     clips = [p for sub in ("cremad", "grid", "other") for p in sorted((args.data / sub).glob("*")) if p.suffix.lower() in VIDEO_EXT]
@@ -39,7 +46,7 @@ def main() -> None:
     rows = []
     for path in clips:
         try:
-            (row,) = evaluate(path, ["analytic"])
+            (row,) = evaluate(path, [args.model])
         except EmoheadError as err:  # e.g. no face in a clip's first frame: reported, not fatal
             print(f"{path.parent.name}/{path.name}: skipped ({err})")
             continue
@@ -53,6 +60,15 @@ def main() -> None:
     for key in ("loudness_range_db", "phones_per_s"):
         values = np.array([r[key] for r in rows])
         print(f"correlation of the ratio with {key}: {np.corrcoef(values, ratios)[0, 1]:+.2f}")
+    if args.write:
+        import json
+
+        target = args.write / "mouth.json"
+        old = json.loads(target.read_text())["gain"] if target.is_file() else 1.0
+        gain = round(old / float(np.median(ratios)), 3)
+        doc = {"gain": gain, "median_ratio_before": round(float(np.median(ratios)), 3), "clips": len(rows), "command": " ".join(sys.argv)}
+        target.write_text(json.dumps(doc, indent=1) + "\n")
+        print(f"wrote {target}: gain {old:.3f} -> {gain:.3f}")
     print(f"{time.time() - t0:.0f} s")
 
 

@@ -107,7 +107,7 @@ def test_save_then_load_gives_identical_motion(name, inputs, tmp_path):
     if spec.weights is None:
         pytest.skip(f"{name} has nothing learnt to save")
     model = emohead.load_motion_model(name)
-    model.net.save_pretrained(tmp_path / "w")
+    model.save_pretrained(tmp_path / "w")
     again = emohead.load_motion_model(name, weights=str(tmp_path / "w"))
     assert again.net.config == model.net.config
     assert np.array_equal(model.generate(inputs).blendshapes, again.generate(inputs).blendshapes)

@@ -130,3 +130,11 @@ class MotionModel:
 
     def _generate(self, inputs: MotionInputs) -> Motion:
         raise NotImplementedError
+
+    def save_pretrained(self, directory) -> None:
+        """Write what ``load_motion_model(name, weights=directory)`` needs to give the same motion: the network
+        (``self.net``), and whatever else a model keeps beside it (override to add it)."""
+        net = getattr(self, "net", None)
+        if net is None:
+            raise TypeError(f"{self.name} has nothing learnt to save")
+        net.save_pretrained(directory)

@@ -9,11 +9,16 @@ a fraction of the prototype at intensity 1). A continuous intensity picks the ce
 ``window=`` / ``intensity_level=`` (``--emospeaker-window``, ``--intensity-level``) pick a cell directly.
 Without a table (a fresh training run), the level follows the intensity (<= 0.45: 1, <= 0.8: 2, else 3) at the
 training window.
+
+**The mouth's amplitude**: a regression net opens the mouth less than real speakers (median 0.43 of their range on
+real clips); ``mouth.json`` beside the weights holds a gain on ExpNet's change from the reference mouth, calibrated
+on real talking clips that are not held back (``scripts/calibrate_mouth.py --model emospeaker --write DIR``).
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +37,7 @@ WINDOWS = (20, 15, 10, 5, 2)
 LEVELS = (1, 2, 3)
 POSE_WINDOW = 20
 TABLE = "intensity_table.json"
+MOUTH = "mouth.json"  # the mouth's amplitude gain, calibrated on real talking clips (scripts/calibrate_mouth.py)
 I_EXP, I_EMO = bs.indices(EXP), bs.indices(EMO)
 
 
@@ -47,7 +53,7 @@ class EmoSpeakerMotionModel(MotionModel):
         intensity_level: int | None = None,
     ):
         spec = self.spec
-        folder = resolve_weights(weights or spec.weights_location, "emospeaker weights")
+        folder = self.folder = Path(resolve_weights(weights or spec.weights_location, "emospeaker weights"))
         self.net = spec.load(spec.network).from_pretrained(folder)
         self.net.eval()
         self.head_motion_scale, self.blinks = head_motion, blinks
@@ -58,6 +64,15 @@ class EmoSpeakerMotionModel(MotionModel):
         self.window, self.level = window, intensity_level
         path = Path(folder) / TABLE
         self.table = json.loads(path.read_text())["strength"] if path.is_file() else None
+        mouth = Path(folder) / MOUTH
+        self.mouth_gain = float(json.loads(mouth.read_text())["gain"]) if mouth.is_file() else 1.0
+
+    def save_pretrained(self, directory) -> None:
+        """The network and its calibration (intensity table, mouth gain)."""
+        super().save_pretrained(directory)
+        for name in (TABLE, MOUTH):
+            if (self.folder / name).is_file():
+                shutil.copyfile(self.folder / name, Path(directory) / name)
 
     def cell(self, emotion: str, intensity: float) -> tuple[int, int]:
         """(level, window) for ``emotion`` at a continuous ``intensity``: the matrix cell whose measured strength
@@ -90,6 +105,7 @@ class EmoSpeakerMotionModel(MotionModel):
         with quiet_inference(), torch.no_grad():
             content, _ = self.net.encode(torch.from_numpy(inputs.audio.mfcc_window[None].astype(np.float32)))
             exp = self.net.expression(content, torch.from_numpy(ref[I_EXP][None]))[0].numpy()
+            exp = ref[I_EXP] + self.mouth_gain * (exp - ref[I_EXP])  # regression narrows the opening; the gain restores real range
             emo = np.zeros((n, len(EMO)), np.float32)
             seed = torch.from_numpy(ref[I_EMO][None])
             s = 0
