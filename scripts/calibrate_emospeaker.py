@@ -7,8 +7,9 @@ the model animates calibration inputs drawn from the *training* data only (CREMA
 and two GRID s1 clips: their first frame as the portrait, their own audio), so no held-back portrait or voice
 is used. A cell's strength = the mean change of the emotion channels (EmoNet's output) against the neutral
 request, projected on the emotion's prototype at intensity 1 and divided by the prototype's squared length:
-1.0 means "as strong as the prototype of a full acted expression" (MEAD level 3 / CREMA-D HI). ``--intensity``
-then picks the cell whose strength is closest.
+1.0 means "as strong as the prototype of a full acted expression" (MEAD level 3 / CREMA-D HI). Each emotion's
+``gain`` scales EmoNet's change so that its strongest cell reaches 1.0, and the table stores the strengths after
+it; ``--intensity`` then picks the cell whose strength is closest.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def strength_table(weights: str, inputs: list) -> dict[str, list[list[float]]]:
             row = []
             for window in WINDOWS:
                 model = EmoSpeakerMotionModel(weights, window=window, intensity_level=level, blinks=False, head_motion=0)
+                model.emotion_gain = {}  # measure the network itself; the gain is derived below
                 values = []
                 for inp in inputs:
                     base = model.generate(inp.with_emotion("neutral")).blendshapes[:, idx]
@@ -64,9 +66,14 @@ def main() -> None:
         if not path.exists():
             raise SystemExit(f"calibration clip {path} is missing (needs ../shared)")
         inputs.append(emohead.analyze(next(read_frames(path)), path))
-    table = strength_table(args.weights, inputs)
+    raw = strength_table(args.weights, inputs)
+    # the gain that brings each emotion's strongest cell to the prototype at intensity 1
+    gain = {e: round(1.0 / max(max(row) for row in rows), 4) for e, rows in raw.items() if max(max(row) for row in rows) > 0.05}
+    table = {e: [[round(v * gain.get(e, 1.0), 4) for v in row] for row in rows] for e, rows in raw.items()}
     doc = {
         "strength": table,
+        "gain": gain,
+        "strength_before_gain": raw,
         "levels": list(LEVELS),
         "windows": list(WINDOWS),
         "calibration_clips": list(CALIBRATION),

@@ -10,6 +10,11 @@ a fraction of the prototype at intensity 1). A continuous intensity picks the ce
 Without a table (a fresh training run), the level follows the intensity (<= 0.45: 1, <= 0.8: 2, else 3) at the
 training window.
 
+**The emotion's amplitude**: the net under-shoots the synthetic targets (level 3 comes out at 0.7-0.8 of the
+prototype of a full acted expression); the table's ``gain`` per emotion scales EmoNet's change from the reference
+so that the strongest cell reaches the prototype (intensity 1 = MEAD level 3 / CREMA-D HI), and the strengths are
+stored after that gain.
+
 **The mouth's amplitude**: a regression net opens the mouth less than real speakers (median 0.43 of their range on
 real clips); ``mouth.json`` beside the weights holds a gain on ExpNet's change from the reference mouth, calibrated
 on real talking clips that are not held back (``scripts/calibrate_mouth.py --model emospeaker --write DIR``).
@@ -63,7 +68,9 @@ class EmoSpeakerMotionModel(MotionModel):
             raise EmoheadError(f"--intensity-level {intensity_level}: use 1, 2 or 3 (the paper's intensity labels)")
         self.window, self.level = window, intensity_level
         path = Path(folder) / TABLE
-        self.table = json.loads(path.read_text())["strength"] if path.is_file() else None
+        doc = json.loads(path.read_text()) if path.is_file() else {}
+        self.table = doc.get("strength")
+        self.emotion_gain: dict[str, float] = doc.get("gain", {})
         mouth = Path(folder) / MOUTH
         self.mouth_gain = float(json.loads(mouth.read_text())["gain"]) if mouth.is_file() else 1.0
 
@@ -107,6 +114,7 @@ class EmoSpeakerMotionModel(MotionModel):
             exp = self.net.expression(content, torch.from_numpy(ref[I_EXP][None]))[0].numpy()
             exp = ref[I_EXP] + self.mouth_gain * (exp - ref[I_EXP])  # regression narrows the opening; the gain restores real range
             emo = np.zeros((n, len(EMO)), np.float32)
+            gain = np.ones((n, 1), np.float32)
             seed = torch.from_numpy(ref[I_EMO][None])
             s = 0
             while s < n:
@@ -116,7 +124,9 @@ class EmoSpeakerMotionModel(MotionModel):
                 label = torch.tensor([EMOTIONS.index(emotion)])
                 part = self.net.emotion_window(content[:, s:e], seed, label, torch.tensor([level]))
                 emo[s:e] = part[0].numpy()
-                seed, s = part[:, -1], e
+                gain[s:e] = self.emotion_gain.get(emotion, 1.0)
+                seed, s = part[:, -1], e  # the chain runs on the network's own output; the gain is applied after
+            emo = ref[I_EMO] + gain * (emo - ref[I_EMO])
             rel = np.zeros((n, 6), np.float32)
             seed = torch.zeros(1, 6)
             for s in range(0, n, POSE_WINDOW):
