@@ -30,16 +30,17 @@ EMOTIONS = ("happy", "sad", "angry", "fear", "surprise", "disgust")
 
 
 def measure(fer, analysed: dict, weights: str | None) -> dict:
+    models = {(lv, w): EmoSpeakerMotionModel(weights, window=w, intensity_level=lv) for lv in LEVELS for w in WINDOWS}
+    renderers = {name: emohead.load_renderer("warp", inputs.portrait) for name, inputs in analysed.items()}
     matrix = {}
     for emotion in EMOTIONS:
         cells = np.zeros((len(LEVELS), len(WINDOWS)))
         for li, level in enumerate(LEVELS):
             for wi, window in enumerate(WINDOWS):
-                model = EmoSpeakerMotionModel(weights, window=window, intensity_level=level)
+                model = models[level, window]
                 probs = []
-                for inputs in analysed.values():
-                    renderer = emohead.load_renderer("warp", inputs.portrait)
-                    probs.append(fer_probs(fer, renderer, model.generate(inputs.with_emotion(emotion)))[fer_index(emotion)])
+                for name, inputs in analysed.items():
+                    probs.append(fer_probs(fer, renderers[name], model.generate(inputs.with_emotion(emotion)))[fer_index(emotion)])
                 cells[li, wi] = float(np.mean(probs))
         matrix[emotion] = cells
         print(f"{emotion:9s}" + "  ".join(" ".join(f"{v:.3f}" for v in row) for row in cells), flush=True)

@@ -35,6 +35,12 @@ EMOTIONS = ("neutral", "happy", "sad", "angry", "fear", "surprise", "disgust", "
 def strength_table(weights: str, inputs: list) -> dict[str, list[list[float]]]:
     protos = load_prototypes()
     idx = bs.indices(EMO)
+    models = {}
+    for level in LEVELS:
+        for window in WINDOWS:
+            model = EmoSpeakerMotionModel(weights, window=window, intensity_level=level, blinks=False, head_motion=0)
+            model.emotion_gain = {}  # measure the network itself; the gain is derived from this table
+            models[level, window] = model
     table = {}
     for emotion in EMOTIONS:
         p = protos.label_offset(emotion, 1.0)[idx]
@@ -42,8 +48,7 @@ def strength_table(weights: str, inputs: list) -> dict[str, list[list[float]]]:
         for level in LEVELS:
             row = []
             for window in WINDOWS:
-                model = EmoSpeakerMotionModel(weights, window=window, intensity_level=level, blinks=False, head_motion=0)
-                model.emotion_gain = {}  # measure the network itself; the gain is derived below
+                model = models[level, window]
                 values = []
                 for inp in inputs:
                     base = model.generate(inp.with_emotion("neutral")).blendshapes[:, idx]

@@ -51,6 +51,21 @@ def _has_selenium() -> bool:
     return True
 
 
+def _generate(browser) -> None:
+    """Press Generate and wait until the page says the job is done (its error line, if it failed)."""
+    from selenium.webdriver.common.by import By
+
+    browser.find_element(By.ID, "generate").click()
+    state = _until(
+        lambda: browser.execute_script(
+            "const s = document.getElementById('output').dataset.state; return ['done','failed'].includes(s) && s"
+        ),
+        180,
+        "the job to finish",
+    )
+    assert state == "done", browser.find_element(By.ID, "error").text
+
+
 def _until(check, timeout: float, what: str):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -88,15 +103,7 @@ def test_page_generates_a_playable_video(browser, tmp_path, demo_portrait, demo_
         browser.find_element(By.ID, "audio").send_keys(str(demo_audio))
         browser.find_element(By.CSS_SELECTOR, "input[name=kind][value=label]").click()
         Select(browser.find_element(By.ID, "emotion")).select_by_value("happy")
-        browser.find_element(By.ID, "generate").click()
-        state = _until(
-            lambda: browser.execute_script(
-                "const s = document.getElementById('output').dataset.state; return ['done','failed'].includes(s) && s"
-            ),
-            180,
-            "the job to finish",
-        )
-        assert state == "done", browser.find_element(By.ID, "error").text
+        _generate(browser)
         assert browser.find_element(By.ID, "error").text == ""
         assert model.first_selected_option.text == "analytic"
         ready, seconds = _until(
@@ -142,15 +149,7 @@ def test_page_records_from_the_microphone(browser, tmp_path):
         time.sleep(2.5)
         browser.find_element(By.ID, "record").click()
         _until(lambda: browser.execute_script("return document.getElementById('audio-player').style.display") == "block", 10, "the take")
-        browser.find_element(By.ID, "generate").click()
-        state = _until(
-            lambda: browser.execute_script(
-                "const s = document.getElementById('output').dataset.state; return ['done','failed'].includes(s) && s"
-            ),
-            180,
-            "the job to finish",
-        )
-        assert state == "done", browser.find_element(By.ID, "error").text
+        _generate(browser)
         seconds = _until(
             lambda: browser.execute_script("const v = document.getElementById('video'); return v.readyState >= 1 && v.duration"),
             30,

@@ -26,7 +26,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from emohead.errors import EmoheadError
-from emohead.job import BATCH_PATHS, FILES, JobRequest, field_name, resolve_path
+from emohead.job import BATCH_PATHS, FILES, JobRequest, field_name, read_transcript_file, resolve_path
 from emohead.outputs import atomic_path, remove_stale_partials
 
 REPORT = "report.csv"
@@ -110,9 +110,7 @@ def run_row(row: Row, base: Path, outdir: Path) -> tuple[str, float, str]:
         }
         kwargs = request.generate_kwargs()
         if "transcript_file" in paths:
-            if not paths["transcript_file"].is_file():
-                raise EmoheadError(f"transcript file not found: {paths['transcript_file']} (check the path)")
-            kwargs["transcript"] = paths.pop("transcript_file").read_text(errors="replace")
+            kwargs["transcript"] = read_transcript_file(paths.pop("transcript_file"))
         outputs = row.outputs(outdir)
         for out in outputs.values():
             out.parent.mkdir(parents=True, exist_ok=True)

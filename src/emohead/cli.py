@@ -266,12 +266,12 @@ def cmd_generate(args) -> None:
         raise EmoheadError("nothing to write; pass -o out.mp4 and/or --export-motion / --blendshapes-csv")
     transcript = args.transcript
     if args.transcript_file is not None:
-        if not args.transcript_file.is_file():
-            raise EmoheadError(f"transcript file not found: {args.transcript_file} (check the path)")
+        from emohead.job import read_transcript_file
+
+        transcript = read_transcript_file(args.transcript_file)
         for out in (args.output, args.export_motion, args.blendshapes_csv):
             if out is not None:
                 check_writable(out, "output", {"transcript file": args.transcript_file})
-        transcript = args.transcript_file.read_text(errors="replace")
     result = emohead.generate(
         args.portrait,
         args.audio,

@@ -116,6 +116,13 @@ def _convert(name: str, value: object) -> object:
     return value
 
 
+def read_transcript_file(path: Path) -> str:
+    """The words in ``--transcript-file`` (or a batch row's ``transcript_file``)."""
+    if not Path(path).is_file():
+        raise EmoheadError(f"transcript file not found: {path} (check the path)")
+    return Path(path).read_text(errors="replace")
+
+
 def resolve_path(value: str, base: Path, what: str) -> Path:
     """A batch row's path, relative to the jobs file's folder."""
     path = Path(str(value).strip()).expanduser()

@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Annotated
+from urllib.parse import parse_qs
 
 from fastapi import FastAPI, File, Form, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -334,8 +335,6 @@ class TokenGuard:
         )
 
     def _carries(self, scope) -> bool:
-        from urllib.parse import parse_qs
-
         headers = dict(scope["headers"])
         given = headers.get(b"x-emohead-token", b"").decode("latin-1")
         auth = headers.get(b"authorization", b"").decode("latin-1")
