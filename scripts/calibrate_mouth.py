@@ -46,7 +46,7 @@ def main() -> None:
     rows = []
     for path in clips:
         try:
-            (row,) = evaluate(path, [args.model])
+            (row,) = evaluate(path, [args.model], {args.model: str(args.write)} if args.write else None)
         except EmoheadError as err:  # e.g. no face in a clip's first frame: reported, not fatal
             print(f"{path.parent.name}/{path.name}: skipped ({err})")
             continue

@@ -81,3 +81,22 @@ def cache(tmp_path_factory) -> Path:
     augment(c, emotions=("neutral", "happy"))
     c.write_index(test_speakers=[])
     return root / "cache"
+
+
+@pytest.fixture(scope="session")
+def heldback_cache(tmp_path_factory) -> Path:
+    """The two held-back GRID speakers (never trained on or fitted to: ``data.corpus.HELD_OUT_REAL``) with synthetic
+    rows of four emotions at MEAD levels 1 and 3: held-back pairs of the same content with different emotions."""
+    from emohead.data.cache import Cache, prepare
+    from emohead.data.corpus import augment
+
+    root = tmp_path_factory.mktemp("heldback")
+    src = root / "src"
+    src.mkdir()
+    for name in ("lwbsza", "swiz3n"):
+        (src / f"{name}.mpg").symlink_to(shared_data("video", "grid", f"{name}.mpg"))
+    prepare(src, "grid", root / "cache")
+    c = Cache(root / "cache")
+    augment(c, emotions=("neutral", "happy", "angry", "sad", "surprise"), levels={1: 0.35, 3: 1.0})
+    c.write_index(test_speakers=[])
+    return root / "cache"

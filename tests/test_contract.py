@@ -35,8 +35,10 @@ except ImportError:
 
 
 def _needs(spec):
-    if spec.extra == "train" and not HAS_TORCH:
-        pytest.skip(f"{spec.name} needs the train extra")
+    if spec.extra in ("train", "text") and not HAS_TORCH:
+        pytest.skip(f"{spec.name} needs the {spec.extra} extra")
+    if spec.extra == "text":
+        pytest.importorskip("sentence_transformers")
 
 
 @pytest.fixture(scope="module")

@@ -44,6 +44,27 @@ def test_generate_writes_video_audio_and_exports(tmp_path, demo_portrait, short_
     assert not list(tmp_path.glob(".*partial*"))
 
 
+def test_motion_exports_at_another_frame_rate_are_interpolated(tmp_path, demo_portrait, short_audio):
+    """--motion-fps 60: 180 frames for 3 s, on the 25 fps curves where the times meet, between them elsewhere
+    (never a repeated frame), in the npz and the Live Link CSV alike; the video keeps 25 fps."""
+    npz, csv_path = tmp_path / "m60.npz", tmp_path / "m60.csv"
+    r = emohead.generate(demo_portrait, short_audio, emotion="happy", export_motion=npz, blendshapes_csv=csv_path, motion_fps=60)
+    data = np.load(npz)
+    w25, w60 = r.motion.blendshapes, data["blendshapes"]
+    assert float(data["fps"]) == 60 and w60.shape == (180, 52) and data["lm68"].shape == (180, 68, 3) and data["pose"].shape == (180, 6)
+    assert np.allclose(w60[::12], w25[::5], atol=1e-5)  # t = 0, 0.2, 0.4 ... s exist at both rates
+    jaw = bs.INDEX["jawOpen"]
+    assert not np.any(np.all(np.diff(w60, axis=0) == 0, axis=1))  # no frame repeated
+    mid = w60[6:-12:12, jaw]  # t = 0.1, 0.3, ... s: half-way between two 25 fps frames
+    lo, hi = np.minimum(w25[2:-5:5, jaw], w25[3:-4:5, jaw]), np.maximum(w25[2:-5:5, jaw], w25[3:-4:5, jaw])
+    assert np.mean((mid >= lo - 0.02) & (mid <= hi + 0.02)) > 0.9
+    rows = list(csv.reader(open(csv_path)))
+    assert len(rows) == 181 and rows[61][0] == "00:00:01:00.000"
+    with pytest.raises(emohead.EmoheadError, match="--motion-fps 0.0 is out of range"):
+        emohead.generate(demo_portrait, short_audio, export_motion=tmp_path / "x.npz", motion_fps=0.0)
+    assert not (tmp_path / "x.npz").exists()
+
+
 def test_full_frame_keeps_the_photo_and_animates_the_face(tmp_path, demo_portrait, demo_image, short_audio):
     out = tmp_path / "full.mp4"
     r = emohead.generate(demo_portrait, short_audio, output=out, full_frame=True)

@@ -97,7 +97,12 @@ def test_page_generates_a_playable_video(browser, tmp_path, demo_portrait, demo_
         model.select_by_value("emospeaker")  # its intensity-matrix cell appears; voice is not one of its kinds
         assert browser.find_element(By.ID, "matrix").is_displayed()
         assert browser.find_element(By.CSS_SELECTOR, "input[name=kind][value=voice]").get_attribute("disabled")
+        assert not browser.find_element(By.ID, "auto-intensity-row").is_displayed()
+        model.select_by_value("medtalk")  # descriptions are its kind; it offers to read the intensity from the voice
+        assert not browser.find_element(By.CSS_SELECTOR, "input[name=kind][value=text]").get_attribute("disabled")
+        assert browser.find_element(By.ID, "auto-intensity-row").is_displayed()
         model.select_by_value("analytic")
+        assert browser.find_element(By.CSS_SELECTOR, "input[name=kind][value=text]").get_attribute("disabled")
 
         browser.find_element(By.ID, "portrait").send_keys(str(demo_portrait))
         browser.find_element(By.ID, "audio").send_keys(str(demo_audio))

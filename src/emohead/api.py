@@ -63,6 +63,8 @@ class GenerateOptions:
     # called as on_progress(stage, fraction 0..1) while generate works (the server's job progress); an
     # exception it raises stops the run like Ctrl-C, with no partial output
     on_progress: Callable[[str, float], None] | None = None
+    # frame rate of the motion exports (npz / json / Live Link CSV); None: the video's 25 fps
+    motion_fps: float | None = None
     # options of the chosen model only (its spec's ``options``, e.g. {"window": 5} for emospeaker)
     model_options: dict = field(default_factory=dict)
 
@@ -76,6 +78,10 @@ class GenerateOptions:
             raise EmoheadError(f"--head-motion {self.head_motion!r} is out of range; use 0 (still) to {limits.HEAD_MOTION_MAX:g}")
         if not _finite(self.max_minutes) or self.max_minutes <= 0:
             raise EmoheadError(f"--max-minutes {self.max_minutes!r} must be a positive number of minutes")
+        if self.motion_fps is not None and (not _finite(self.motion_fps) or not 1 <= self.motion_fps <= limits.MOTION_FPS_MAX):
+            raise EmoheadError(
+                f"--motion-fps {self.motion_fps!r} is out of range; use 1 to {limits.MOTION_FPS_MAX:g} frames per second (e.g. 60)"
+            )
         if self.face_index is not None and self.face_index < 0:
             raise EmoheadError(f"--face-index {self.face_index} must be 0 (the largest face) or more")
         spec = get_spec(self.model)
@@ -197,7 +203,7 @@ def analyze(
     *,
     transcript: str | None = None,
     emotion: str | None = None,
-    intensity: float = 1.0,
+    intensity: float | None = None,
     intensity_curve: str | None = None,
     reference_portrait: str | Path | np.ndarray | None = None,
     emotion_text: str | None = None,
@@ -302,7 +308,7 @@ def generate(
     *,
     transcript: str | None = None,
     emotion: str | None = None,
-    intensity: float = 1.0,
+    intensity: float | None = None,
     intensity_curve: str | None = None,
     reference_portrait: str | Path | np.ndarray | None = None,
     emotion_text: str | None = None,
@@ -371,7 +377,7 @@ def generate(
                 _encode(frames, size, len(motion), tmps["output"], audio, inputs.duration, opts.progress)
         step("exporting", 0.95)
         with timer("export"):
-            _export(motion, lm68, inputs.portrait, tmps, inputs.notes)
+            _export(motion, lm68, inputs.portrait, tmps, inputs.notes, opts.motion_fps)
     step("done", 1.0)
     return GenerationResult(
         output=paths.get("output"),
@@ -388,7 +394,7 @@ def generate(
 
 def check_request(
     emotion: str | None = None,
-    intensity: float = 1.0,
+    intensity: float | None = None,
     intensity_curve: str | None = None,
     reference_portrait=None,
     emotion_text: str | None = None,
@@ -413,9 +419,16 @@ def _reporting(frames: Iterable[np.ndarray], n: int, report: Callable[[float], N
         yield frame
 
 
-def _export(motion: Motion, lm68: np.ndarray, face: Portrait, paths: dict[str, Path], notes: list[str]) -> None:
-    """Write the motion exports named in ``paths`` (temporary names; the caller commits them)."""
+def _export(motion: Motion, lm68: np.ndarray, face: Portrait, paths: dict[str, Path], notes: list[str], fps: float | None = None) -> None:
+    """Write the motion exports named in ``paths`` (temporary names; the caller commits them), resampled to
+    ``fps`` when given."""
     from emohead import export
+
+    if not paths.keys() & {"motion export", "blendshape CSV"}:
+        return
+    if fps is not None and fps != motion.fps:
+        motion = motion.resample(fps)
+        lm68 = motion.lm68()
 
     if "motion export" in paths:
         path = paths["motion export"]

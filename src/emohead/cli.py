@@ -48,8 +48,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--intensity",
         type=float,
-        default=1.0,
-        help=f"emotion intensity 0..1 (above 1 exaggerates, clamped at {limits.INTENSITY_MAX:g}; default 1)",
+        help=f"emotion intensity 0..1 (above 1 exaggerates, clamped at {limits.INTENSITY_MAX:g}); default 1, "
+        "except medtalk, which then predicts it per frame from the voice and words",
     )
     p.add_argument("--size", type=int, choices=limits.SIZES, default=_DEFAULTS.size, help="face crop size in pixels (default %(default)s)")
     p.add_argument("--full-frame", action="store_true", help="paste the animated face back into the whole photo")
@@ -96,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument(
         "--intensity-level", type=int, help="emospeaker: intensity label 1-3 of the intensity matrix (default: from --intensity)"
+    )
+    g.add_argument(
+        "--motion-fps",
+        type=float,
+        help="frame rate of --export-motion / --blendshapes-csv (e.g. 60 for MEDTalk's rate; curves are interpolated, "
+        "not repeated); default: the video's 25",
     )
     g.add_argument("--weights", type=Path, help="trained weights folder for a model with weights (default: the bundled ones)")
     g.add_argument("--renderer-weights", type=Path, help="trained weights folder for --renderer lm2vid (default: bundled)")
@@ -153,6 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--split", default="test", choices=("train", "val", "test", "all"), help="cache split to evaluate (default %(default)s)"
     )
+    ev.add_argument(
+        "--guidance",
+        default="label",
+        choices=("label", "reference", "text"),
+        help="how the model is told each clip's emotion: its label, its own apex frame as a reference photo, or a "
+        "description in words (default %(default)s)",
+    )
     ev.add_argument("--out", required=True, type=Path, help="report path without extension: writes OUT.md and OUT.json")
     ev.add_argument("--per-clip", action="store_true", help="also list clip-level values")
     ev.add_argument("--max-frames", type=int, default=250, help="frames scored per clip (default %(default)s)")
@@ -182,6 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--devices", default="auto", help="number of devices (auto under torchrun)")
     tr.add_argument("--strategy", default="auto", help="auto, ddp, ...")
     tr.add_argument("--seed", type=int, default=0)
+    staged = {n: s.stages for n, s in trainable().items() if s.stages}
+    tr.add_argument(
+        "--stage",
+        help="for models trained in stages, one stage (default: all, in order; each starts from OUT/weights): "
+        + "; ".join(f"{n}: {', '.join(st)}" for n, st in staged.items()),
+    )
     tr.add_argument(
         "--vgg-weights",
         type=Path,
@@ -291,6 +310,7 @@ def cmd_generate(args) -> None:
         renderer_weights=str(args.renderer_weights) if args.renderer_weights else None,
         asr=args.asr,
         max_minutes=args.max_minutes,
+        motion_fps=args.motion_fps,
         model_options={"window": args.emospeaker_window, "intensity_level": args.intensity_level},
         **_options(args),
     )
@@ -350,6 +370,7 @@ def cmd_eval(args) -> None:
         weights=str(args.weights) if args.weights else None,
         renderer_weights=str(args.renderer_weights) if args.renderer_weights else None,
         split=args.split,
+        guidance=args.guidance,
         per_clip=args.per_clip,
         max_frames=args.max_frames,
         fer_weights=args.fer_weights,
@@ -396,6 +417,7 @@ def cmd_train(args) -> None:
         args.strategy,
         not args.quiet,
         args.seed,
+        args.stage,
     )
     if os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 reports
         return

@@ -17,7 +17,7 @@ from emohead.errors import EmoheadError
 OPTIONS: dict[str, tuple[type, str]] = {
     "transcript": (str, "the words spoken"),
     "emotion": (str, "a label, a timeline such as 'neutral@0-1.5,happy@1.5-', or 'voice'"),
-    "intensity": (float, "emotion intensity 0..1"),
+    "intensity": (float, "emotion intensity 0..1 (not given: 1, or medtalk's prediction per frame)"),
     "intensity_curve": (str, "keyframes SECONDS:INTENSITY for one label, e.g. '0:0,2:1'"),
     "emotion_text": (str, "a description of the expression"),
     "model": (str, "motion model"),
@@ -29,6 +29,7 @@ OPTIONS: dict[str, tuple[type, str]] = {
     "no_blinks": (bool, "do not add blinks"),
     "face_index": (int, "which face when the photo has several"),
     "asr": (str, "auto, whisper or phones"),
+    "motion_fps": (float, "frame rate of the motion exports (default: the video's 25)"),
     "emospeaker_window": (int, "emospeaker: inference window of the intensity matrix (20, 15, 10, 5, 2)"),
     "intensity_level": (int, "emospeaker: intensity label 1-3"),
 }

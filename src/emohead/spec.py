@@ -21,7 +21,8 @@ class Spec:
     folder's module (``__name__``); entry: the inference class. ``network`` / ``dataset`` / ``module``: the
     paper network (a ``ConfigModule``), its Dataset and its Lightning training module, for trainable ones.
     weights: bundled weights (a name under ``assets/weights``, or a folder inside the model's own folder);
-    None means nothing learnt. extra: the pip extra the entry needs (its error message names it)."""
+    None means nothing learnt. extra: the pip extra the entry needs (its error message names it). stages: the
+    training stages, in order, of a model trained in stages (``emohead train NAME --stage S``)."""
 
     name: str
     summary: str
@@ -32,6 +33,7 @@ class Spec:
     module: str | None = None
     weights: str | None = None
     extra: str | None = None
+    stages: tuple[str, ...] = ()
 
     def load(self, ref: str):
         """The object named ``"file:Attr"`` inside this spec's folder, or ``"package.module:Attr"`` (imports it now)."""
@@ -71,10 +73,12 @@ class Spec:
 @dataclass(frozen=True)
 class ModelSpec(Spec):
     """A motion model. conditions: the emotion condition kinds it honours (``emotion.condition.KINDS``);
-    options: its own constructor options, name -> the CLI flag that sets it (``--emospeaker-window``)."""
+    options: its own constructor options, name -> the CLI flag that sets it (``--emospeaker-window``);
+    predicts_intensity: without an explicit ``--intensity`` it predicts the intensity itself (per frame)."""
 
     conditions: frozenset[str] = field(default_factory=frozenset)
     options: dict[str, str] = field(default_factory=dict)
+    predicts_intensity: bool = False
 
 
 @dataclass(frozen=True)

@@ -67,14 +67,21 @@ def parse_curve(spec: str) -> tuple[np.ndarray, np.ndarray]:
 @dataclass(frozen=True)
 class EmotionRequest:
     """What the user asked for; at most one kind (see module doc). ``intensity`` scales a label or
-    timeline items without their own; ``transition`` is the timeline's cross-fade in seconds."""
+    timeline items without their own; None (not given) means 1 for every model but one that predicts
+    intensity itself (medtalk: per frame from the voice and words); ``transition`` is the timeline's
+    cross-fade in seconds."""
 
     emotion: str | None = None
-    intensity: float = 1.0
+    intensity: float | None = None
     intensity_curve: str | None = None
     reference: str | Path | np.ndarray | None = None
     text: str | None = None
     transition: float = 0.4
+
+    @property
+    def level(self) -> float:
+        """The intensity to apply: as given, or 1."""
+        return 1.0 if self.intensity is None else self.intensity
 
     @property
     def kind(self) -> str | None:
@@ -99,7 +106,8 @@ class EmotionRequest:
         ]
         if len(given) > 1:
             raise EmoheadError(f"give one of {' / '.join(given)}, not several: each sets the emotion")
-        check_intensity(self.intensity)
+        if self.intensity is not None:
+            check_intensity(self.intensity)
         if not math.isfinite(self.transition) or self.transition < 0:
             raise EmoheadError(f"transition {self.transition!r} must be a finite number of seconds >= 0")
         if self.text is not None and not self.text.strip():
@@ -112,7 +120,7 @@ class EmotionRequest:
             if len(parse_timeline(self.emotion)) != 1 or "@" in self.emotion:
                 raise EmoheadError("--intensity-curve scales one emotion; give a single label such as --emotion happy, not a timeline")
         elif kind in ("label", "timeline"):
-            parse_timeline(self.emotion, self.intensity)
+            parse_timeline(self.emotion, self.level)
         return self
 
 
@@ -157,7 +165,7 @@ def resolve(request: EmotionRequest, n_frames: int, reference=None, notes: list[
         offset = protos.reference_offset(reference.blendshapes)
         label, sim = protos.nearest(np.clip(offset, 0, None))
         notes.append(f"reference portrait reads closest to '{label}' (similarity {sim:.2f})")
-        return EmotionCondition(kind, reference=offset * request.intensity)
+        return EmotionCondition(kind, reference=offset * request.level)
     if kind == "text":
         return EmotionCondition(kind, text=request.text.strip())
     if kind == "voice":
@@ -171,7 +179,7 @@ def resolve(request: EmotionRequest, n_frames: int, reference=None, notes: list[
         weights = np.zeros((n_frames, dims.N_EMOTIONS), np.float32)
         weights[:, EMOTIONS.index(canonical_emotion(request.emotion.split(":")[0]))] = np.minimum(curve, INTENSITY_MAX)
         return EmotionCondition(kind, weights=weights)
-    segments = parse_timeline(request.emotion, request.intensity)
+    segments = parse_timeline(request.emotion, request.level)
     duration = n_frames / dims.FPS
     late = [g for g in segments if g.start >= duration]
     if kind == "timeline" and len(late) == len(segments):

@@ -41,6 +41,7 @@ class EvalOptions:
     weights: str | None = None  # a trained run's weights folder (default: the bundled ones)
     renderer_weights: str | None = None
     split: str = "test"
+    guidance: str = "label"  # how the model is told the clip's emotion: label, reference (its apex frame) or text
     size: int = 256
     max_frames: int = 250
     per_clip: bool = False
@@ -115,6 +116,8 @@ def reconstruct(meta: dict, arrays: dict, opts: EvalOptions, workdir: Path, mode
     transcript = meta["transcript"] if meta.get("transcript_source") == "dataset" else None
     inputs = emohead.analyze(frames[0], audio, transcript=transcript, emotion=meta.get("emotion"), size=opts.size)
     portrait = inputs.portrait
+    if opts.guidance != "label":
+        inputs = guided(inputs, meta, arrays, frames[:n], opts.guidance)
     systems = {system_name(opts): _system_from_motion(portrait, model.generate(inputs).trim(n), opts.renderer, opts.renderer_weights)}
 
     m = portrait.crop_matrix
@@ -143,11 +146,38 @@ def reconstruct(meta: dict, arrays: dict, opts: EvalOptions, workdir: Path, mode
     return systems, real
 
 
+GUIDANCE = ("label", "reference", "text")
+
+
+def guided(inputs, meta: dict, arrays: dict, frames: list, guidance: str):
+    """The clip's emotion asked for another way: ``reference``, the clip's own apex frame (the frame whose
+    expressive channels are furthest from the clip's median, as MEDTalk picks its reference images); ``text``,
+    a description of the clip's label and level in phrasings no model was trained on (held-out templates and
+    words of ``motion.medtalk.descriptions``)."""
+    import random
+
+    from emohead.emotion.prototypes import EXPRESSIVE
+    from emohead.emotion.vocabulary import EMOTIONS
+    from emohead.face import blendshapes as bs
+
+    if guidance == "reference":
+        w = arrays["blendshapes"][: len(frames)][:, bs.indices(EXPRESSIVE)]
+        apex = int(np.argmax(np.abs(w - np.median(w, 0)).sum(1)))
+        return inputs.with_emotion(reference=frames[apex])
+    from emohead.motion.medtalk.descriptions import describe
+
+    emotion = meta.get("emotion") if meta.get("emotion") in EMOTIONS else "neutral"
+    text = describe(emotion, int(meta.get("intensity") or 0) or 2, random.Random(meta["clip_id"]), held_out=True)
+    return inputs.with_emotion(text=text)
+
+
 def system_name(opts: EvalOptions) -> str:
-    """'eapc + warp', or 'eapc [run name] + warp' for weights other than the bundled ones."""
+    """'eapc + warp', or 'eapc [run name] + warp' for weights other than the bundled ones; guidance other than
+    the label is named: 'medtalk (text) + warp'."""
     run = f" [{Path(opts.weights).parent.name}]" if opts.weights else ""
     renderer_run = f" [{Path(opts.renderer_weights).parent.name}]" if opts.renderer_weights else ""
-    return f"{opts.model}{run} + {opts.renderer}{renderer_run}"
+    how = f" ({opts.guidance})" if opts.guidance != "label" else ""
+    return f"{opts.model}{run}{how} + {opts.renderer}{renderer_run}"
 
 
 class Scorers:
@@ -227,6 +257,13 @@ def run_eval(data: str | Path, out: str | Path, opts: EvalOptions | None = None)
     from emohead.motion import load_motion_model
 
     opts = opts or EvalOptions()
+    if opts.guidance not in GUIDANCE:
+        raise EmoheadError(f"unknown guidance {opts.guidance!r}; use one of {', '.join(GUIDANCE)}")
+    if opts.guidance != "label":  # a model that cannot take a photo or a description says so before any work
+        from emohead.emotion.condition import check_supported
+        from emohead.motion import get_spec, specs
+
+        check_supported(opts.model, get_spec(opts.model).conditions, opts.guidance, specs().values())
     t0 = time.time()
     data = Path(data)
     with tempfile.TemporaryDirectory() as tmp:

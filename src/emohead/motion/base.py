@@ -101,6 +101,21 @@ class Motion:
         """(T, 68, 3) float32 pose-free iBUG landmarks, canonical units."""
         return to_ibug68(self.face_model.canonical(self.neutral, self.blendshapes))
 
+    def resample(self, fps: float) -> Motion:
+        """The same motion at ``fps``, for 3D tools that animate at another rate (MEDTalk's rig runs at 60):
+        every curve is interpolated at the new frame times (cubic for blendshapes, clipped to [0, 1]; linear
+        for pose), never frames repeated. The duration stays the same."""
+        from scipy.interpolate import CubicSpline
+
+        if fps == self.fps or len(self) < 2:
+            return dataclasses.replace(self, fps=float(fps))
+        t_old = np.arange(len(self)) / self.fps
+        t_new = np.arange(int(round(len(self) * fps / self.fps))) / fps
+        t_new = np.minimum(t_new, t_old[-1])
+        w = np.clip(CubicSpline(t_old, self.blendshapes, axis=0)(t_new), 0.0, 1.0).astype(np.float32)
+        pose = np.stack([np.interp(t_new, t_old, self.pose[:, k]) for k in range(self.pose.shape[1])], 1)
+        return dataclasses.replace(self, blendshapes=w, pose=pose, fps=float(fps))
+
     def trim(self, n: int) -> Motion:
         """The first ``n`` frames."""
         return dataclasses.replace(self, blendshapes=self.blendshapes[:n], pose=self.pose[:n])

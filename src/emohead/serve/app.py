@@ -293,7 +293,13 @@ def _catalogue(config: ServerConfig) -> dict:
     return {
         "default_model": defaults.model,
         "models": [
-            {"name": s.name, "summary": s.summary, "conditions": sorted(s.conditions), "options": sorted(s.options)}
+            {
+                "name": s.name,
+                "summary": s.summary,
+                "conditions": sorted(s.conditions),
+                "options": sorted(s.options),
+                "predicts_intensity": s.predicts_intensity,
+            }
             for s in specs().values()
         ],
         "renderers": [{"name": r.name, "summary": r.summary} for r in RENDERERS.values()],

@@ -45,9 +45,86 @@ def train(
     strategy: str = "auto",
     progress: bool = True,
     seed: int = 0,
+    stage: str | None = None,
 ) -> dict:
     """Train ``model`` on a feature cache; returns a summary (steps, minutes, steps/s, final losses).
-    ``config`` ({"model", "train", "data"} constructor arguments) defaults to the model folder's config.json."""
+    ``config`` ({"model", "train", "data"} constructor arguments) defaults to the model folder's config.json.
+
+    A model trained in stages (``spec.stages``, e.g. MEDTalk) runs ``stage`` or, by default, all of them in order:
+    each in ``OUT/stages/NAME`` (its own logs and checkpoint), starting from ``OUT/weights`` (the previous stage's
+    result) and writing it back there; ``config["stages"][NAME]`` overrides its "train" arguments and may set
+    its own ``max_steps``."""
+    choices = trainable()
+    if model not in choices:
+        raise EmoheadError(f"cannot train {model!r}; trainable: {', '.join(choices)}")
+    spec = choices[model]
+    config = dict(config if config is not None else spec.default_config)
+    run = dict(max_steps=max_steps, max_epochs=max_epochs, batch_size=batch_size, workers=workers, accelerator=accelerator)
+    run.update(devices=devices, strategy=strategy, progress=progress, seed=seed)
+    if not spec.stages:
+        if stage is not None:
+            raise EmoheadError(
+                f"{model} is trained in one go; drop --stage (models with stages: {', '.join(n for n, s in choices.items() if s.stages) or 'none'})"
+            )
+        return _train_once(model, data, Path(out), config, **run)
+    if stage not in (None, "all") and stage not in spec.stages:
+        raise EmoheadError(f"unknown --stage {stage!r} for {model}; use one of {', '.join(spec.stages)} or all")
+    todo = spec.stages if stage in (None, "all") else (stage,)
+    out, summaries = Path(out), []
+    for name in todo:
+        first = name == spec.stages[0]
+        if not first and not (out / "weights" / "config.json").is_file():
+            before = spec.stages[spec.stages.index(name) - 1]
+            raise EmoheadError(
+                f"--stage {name} starts from the {before} stage's weights in {out / 'weights'}; train --stage {before} first"
+            )
+        extra = dict(config.get("stages", {}).get(name, {}))
+        staged = dict(config, train={**config.get("train", {}), **{k: v for k, v in extra.items() if k != "max_steps"}, "stage": name})
+        summaries.append(
+            _train_once(
+                model,
+                data,
+                out / "stages" / name,
+                staged,
+                init=None if first else out / "weights",
+                **{**run, "max_steps": extra.get("max_steps", max_steps)},
+            )
+        )
+        _copy_weights(out / "stages" / name / "weights", out / "weights")
+    summary = {
+        **summaries[-1],
+        "stages": {s["config"]["train"]["stage"]: {k: s[k] for k in ("steps", "minutes", "final")} for s in summaries},
+    }
+    summary["minutes"] = round(sum(s["minutes"] for s in summaries), 2)
+    summary["steps"] = sum(s["steps"] for s in summaries)
+    (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    return summary
+
+
+def _copy_weights(src: Path, dst: Path) -> None:
+    import shutil
+
+    dst.mkdir(parents=True, exist_ok=True)
+    for f in src.iterdir():
+        shutil.copyfile(f, dst / f.name)
+
+
+def _train_once(
+    model: str,
+    data,
+    out: Path,
+    config: dict,
+    max_steps: int,
+    max_epochs: int,
+    batch_size: int,
+    workers: int,
+    accelerator: str,
+    devices,
+    strategy: str,
+    progress: bool,
+    seed: int,
+    init: Path | None = None,
+) -> dict:
     import lightning as L
     import torch
     from lightning.pytorch.callbacks import ModelCheckpoint
@@ -56,11 +133,7 @@ def train(
 
     from emohead.data.cache import Cache
 
-    choices = trainable()
-    if model not in choices:
-        raise EmoheadError(f"cannot train {model!r}; trainable: {', '.join(choices)}")
-    cache, out = Cache(data), Path(out)
-    config = dict(config if config is not None else choices[model].default_config)
+    cache = Cache(data)
     net_cfg, train_cfg = config.get("model", {}), config.get("train", {})
     net_cls, module_cls, data_cls = _parts(model)
     L.seed_everything(seed, workers=True)
@@ -72,7 +145,7 @@ def train(
     train_loader = DataLoader(train_set, shuffle=True, drop_last=len(train_set) > batch_size, **loaders)
     val_loader = DataLoader(val_set, **loaders) if len(val_set) else None
     gpu = torch.cuda.is_available() and accelerator in ("auto", "gpu", "cuda")
-    net = net_cls(**net_cfg)
+    net = net_cls.from_pretrained(init).train() if init is not None else net_cls(**net_cfg)
     module = module_cls(net, **train_cfg)
     if strategy == "ddp" and not module.automatic_optimization:
         from lightning.pytorch.strategies import DDPStrategy
