@@ -5,6 +5,15 @@ Embedding" (ACM MM 2025), Sec. 4.2: MLE, mean L1 error on lip channels; MEE, on 
 emotion-intensity error, with intensity = the L1 norm of the emotion channels per frame; FRD, the
 upper-face dynamics deviation: difference of the per-channel standard deviation over time, averaged
 over upper-face channels. Lower is better for all four.
+
+How this follows the paper (the authors publish no metric code): Eq. 15-16 are mean absolute errors over the
+selected channels, as here; Eq. 17 uses Eq. 8's intensity, here the plain L1 norm of the emotion channels of the
+absolute curves (the paper's 0.1 scale dropped; MEDTalk's own training target in ``motion/medtalk/rig.py`` is
+further divided by the emotion's full prototype and taken from the speaker's rest, which an evaluation of any
+model cannot assume); Eq. 18 averages std(real) - std(generated) over the upper face, here with the absolute
+value per channel, so a channel that moves too much and one that moves too little cannot cancel. Channel sets:
+lips = the speech channels, emotion = brows, cheeks, squint, eye widening, nose, lip-corner pull and depress,
+dimples; upper face = brows, eyes, cheeks, nose.
 """
 
 from __future__ import annotations

@@ -103,17 +103,16 @@ class Motion:
 
     def resample(self, fps: float) -> Motion:
         """The same motion at ``fps``, for 3D tools that animate at another rate (MEDTalk's rig runs at 60):
-        every curve is interpolated at the new frame times (cubic for blendshapes, clipped to [0, 1]; linear
-        for pose), never frames repeated. The duration stays the same."""
+        every curve is interpolated at the new frame times (cubic splines; blendshapes clipped to [0, 1]), never
+        frames repeated. The duration stays the same."""
         from scipy.interpolate import CubicSpline
 
         if fps == self.fps or len(self) < 2:
             return dataclasses.replace(self, fps=float(fps))
         t_old = np.arange(len(self)) / self.fps
-        t_new = np.arange(int(round(len(self) * fps / self.fps))) / fps
-        t_new = np.minimum(t_new, t_old[-1])
+        t_new = np.arange(int(round(len(self) * fps / self.fps))) / fps  # the last ones lie up to a frame past t_old[-1]
         w = np.clip(CubicSpline(t_old, self.blendshapes, axis=0)(t_new), 0.0, 1.0).astype(np.float32)
-        pose = np.stack([np.interp(t_new, t_old, self.pose[:, k]) for k in range(self.pose.shape[1])], 1)
+        pose = CubicSpline(t_old, self.pose, axis=0)(t_new)
         return dataclasses.replace(self, blendshapes=w, pose=pose, fps=float(fps))
 
     def trim(self, n: int) -> Motion:

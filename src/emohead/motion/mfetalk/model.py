@@ -1,0 +1,129 @@
+"""MF-ETalk as a motion model: seeded DDIM sampling of motion windows with classifier-free guidance on emotion.
+
+Long audio is cut into windows of 50 frames that overlap by 10: each window after the first is denoised with
+the previous one's last 10 frames as context, and keeps its own 40 new frames, so memory stays flat and the
+motion continues across windows. ``steps`` (``--steps``) sets the DDIM step count, ``guidance``
+(``--guidance``) the classifier-free guidance scale (1: the conditional model alone; larger: the emotion
+pushed further from the unconditional motion). The seed fixes the starting noise: two seeds give two
+different, equally valid motions for the same speech.
+
+Emotion: the label (and intensity) of each window's middle frame, and with MFDF the AU proxies of every frame
+(the prototype offsets of the label, timeline or intensity curve), so a timeline changes within a window too.
+With no request the emotion is the null condition and the portrait's own expression is the neutral state.
+Blinks come from the model (it learnt them from real video); gaze is the portrait's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from emohead import dims
+from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
+from emohead.emotion.vocabulary import EMOTIONS
+from emohead.errors import EmoheadError
+from emohead.face import blendshapes as bs
+from emohead.motion.animate import absolute_pose, closed_neutral
+from emohead.motion.base import Motion, MotionInputs, MotionModel
+from emohead.motion.mfetalk.network import CHANNELS, CONTEXT, NULL, WINDOW
+from emohead.weights import resolve_weights
+
+DEFAULT_STEPS, DEFAULT_GUIDANCE = 10, 2.0
+MAX_STEPS, MAX_GUIDANCE = 1000, 10.0
+
+
+class MfetalkMotionModel(MotionModel):
+    name = "mfetalk"
+
+    def __init__(
+        self,
+        weights: str | Path | None = None,
+        head_motion: float = 1.0,
+        blinks: bool = True,
+        steps: int | None = None,
+        guidance: float | None = None,
+    ):
+        spec = self.spec
+        self.folder = Path(resolve_weights(weights or spec.weights_location, "mfetalk weights"))
+        self.net = spec.load(spec.network).from_pretrained(self.folder)
+        self.head_motion_scale, self.blinks = head_motion, blinks
+        self.steps = DEFAULT_STEPS if steps is None else steps
+        self.guidance = DEFAULT_GUIDANCE if guidance is None else guidance
+        if not isinstance(self.steps, (int, np.integer)) or not 1 <= self.steps <= MAX_STEPS:
+            raise EmoheadError(f"--steps {steps!r}: give a whole number of DDIM steps from 1 to {MAX_STEPS} (default {DEFAULT_STEPS})")
+        if not np.isfinite(self.guidance) or not 0 <= self.guidance <= MAX_GUIDANCE:
+            raise EmoheadError(f"--guidance {guidance!r}: give a scale from 0 to {MAX_GUIDANCE:g} (1 = no guidance; default {DEFAULT_GUIDANCE:g})")
+
+    def _conditions(self, inputs: MotionInputs):
+        """Per-frame (label, intensity, AU target (T, 52)) and the neutral state (52,)."""
+        n, cond, protos = inputs.n_frames, inputs.emotion, load_prototypes()
+        neutral = inputs.portrait.blendshapes.astype(np.float32).copy()
+        if cond.weights is None:  # no request: the null emotion, the portrait's own face
+            return np.full(n, NULL), np.zeros(n, np.float32), np.zeros((n, dims.N_BLENDSHAPES), np.float32), neutral
+        expressive = bs.indices(EXPRESSIVE)
+        neutral[expressive] = protos.baseline[expressive]  # an emotion starts from a relaxed face, as in training
+        labels = np.argmax(cond.weights, 1)
+        intensity = cond.weights.max(1).astype(np.float32)
+        labels[intensity <= 1e-3] = EMOTIONS.index("neutral")
+        return labels, intensity, protos.offset(cond.weights).astype(np.float32), neutral
+
+    def _generate(self, inputs: MotionInputs) -> Motion:
+        import torch
+
+        from emohead.motion.mfetalk.diffusion import Schedule
+        from emohead.nn.base import quiet_inference
+
+        net, n, portrait = self.net, inputs.n_frames, inputs.portrait
+        labels, intensity, au, neutral = self._conditions(inputs)
+        audio = (inputs.audio.mfcc_window.reshape(n, -1) / 4.0).astype(np.float32)
+        schedule, gen = Schedule(), torch.Generator().manual_seed(int(inputs.seed))
+        out = np.zeros((n, CHANNELS), np.float32)
+        done, s = 0, 0
+        with quiet_inference():
+            while done < n:
+                e = min(s + WINDOW, n)
+                pad = WINDOW - (e - s)
+
+                def fit(x):
+                    x = torch.from_numpy(np.ascontiguousarray(x[s:e]))
+                    return torch.cat([x, x[-1:].repeat(pad, *([1] * (x.dim() - 1)))]) if pad else x
+
+                context = torch.zeros(WINDOW, CHANNELS)
+                context_mask = torch.zeros(WINDOW)
+                if s > 0:
+                    context[:CONTEXT] = torch.from_numpy(out[s : s + CONTEXT])
+                    context_mask[:CONTEXT] = 1
+                mid = min((s + e) // 2, n - 1)
+                a, au_t = fit(audio), fit(au)
+                batch = dict(
+                    audio=torch.stack([a, a]),
+                    context=net.normalise(context).expand(2, -1, -1),
+                    context_mask=context_mask.expand(2, -1),
+                    label=torch.tensor([int(labels[mid]), NULL]),
+                    intensity=torch.tensor([float(intensity[mid]), 0.0]),
+                    au_target=torch.stack([au_t, torch.zeros_like(au_t)]),
+                    au_neutral=torch.from_numpy(neutral).expand(2, -1),
+                )
+
+                def predict(x_t, t, batch=batch):
+                    both = net(x_t.expand(2, -1, -1), t.expand(2), **batch)
+                    cond, uncond = both[:1], both[1:]
+                    return uncond + self.guidance * (cond - uncond) if int(labels[mid]) != NULL else cond
+
+                noise = torch.randn(1, WINDOW, CHANNELS, generator=gen)
+                x0 = net.denormalise(schedule.ddim_sample(predict, noise, self.steps))[0].numpy()
+                keep = CONTEXT if s > 0 else 0
+                out[s + keep : e] = x0[keep : e - s]
+                done, s = e, e - CONTEXT
+        w = np.clip(out[:, : dims.N_BLENDSHAPES], 0.0, 1.0)
+        gaze = bs.indices(bs.GAZE_CHANNELS)
+        w[:, gaze] = portrait.blendshapes[gaze]
+        if not self.blinks:
+            blink = bs.indices(bs.BLINK_CHANNELS)
+            w[:, blink] = np.minimum(w[:, blink], portrait.blendshapes[blink])
+        rel = out[:, dims.N_BLENDSHAPES :] * np.array([self.head_motion_scale] * 3 + [1.0] * 3, np.float32)
+        pose = absolute_pose(rel, portrait.pose)
+        rest = closed_neutral(portrait.neutral, portrait.face_model.basis, np.percentile(w, 5, axis=0))  # lips meet at the most closed
+        return Motion(blendshapes=w.astype(np.float32), pose=pose, neutral=rest, face_model=portrait.face_model, fps=float(dims.FPS))
+
