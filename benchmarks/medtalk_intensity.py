@@ -54,8 +54,8 @@ def main() -> None:
     import matplotlib.pyplot as plt
 
     from emohead.data.cache import Cache
+    from emohead.data.datasets import speaker_rests
     from emohead.motion import get_spec
-    from emohead.motion.medtalk.training import speaker_rests
 
     spec = get_spec("medtalk")
     net = spec.load(spec.network).from_pretrained(args.weights or spec.weights_location).eval()

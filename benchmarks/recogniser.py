@@ -77,7 +77,9 @@ def main() -> None:
                 ax.text(j, i, confusion[i, j], ha="center", va="center")
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    ax.set_title(f"motion recogniser, {len(clips)} held-back real clips: {report['clip_accuracy']:.0%} (chance {report['chance']:.0%})", fontsize=9)
+    ax.set_title(
+        f"motion recogniser, {len(clips)} held-back real clips: {report['clip_accuracy']:.0%} (chance {report['chance']:.0%})", fontsize=9
+    )
     fig.tight_layout()
     fig.savefig(args.out.with_suffix(".png"), dpi=110)
     args.out.with_suffix(".json").write_text(json.dumps(report, indent=1) + "\n")

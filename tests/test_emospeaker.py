@@ -10,8 +10,9 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("lightning")
 
 from emohead.errors import EmoheadError  # noqa: E402
+from emohead.motion.animate import absolute_pose, relative_pose  # noqa: E402
 from emohead.motion.emospeaker.network import AU, EMO, EXP, EmoSpeaker  # noqa: E402
-from emohead.motion.emospeaker.training import EmospeakerData, EmospeakerModule, absolute_pose, relative_pose  # noqa: E402
+from emohead.motion.emospeaker.training import EmospeakerData, EmospeakerModule  # noqa: E402
 
 TINY = {"hidden": 16, "au_hidden": 8, "emo_hidden": 16, "pose_hidden": 8}
 

@@ -101,6 +101,9 @@ def test_page_generates_a_playable_video(browser, tmp_path, demo_portrait, demo_
         model.select_by_value("medtalk")  # descriptions are its kind; it offers to read the intensity from the voice
         assert not browser.find_element(By.CSS_SELECTOR, "input[name=kind][value=text]").get_attribute("disabled")
         assert browser.find_element(By.ID, "auto-intensity-row").is_displayed()
+        assert not browser.find_element(By.ID, "diffusion").is_displayed()
+        model.select_by_value("mfetalk")  # a diffusion model: its sampler's steps and guidance appear
+        assert browser.find_element(By.ID, "diffusion").is_displayed()
         model.select_by_value("analytic")
         assert browser.find_element(By.CSS_SELECTOR, "input[name=kind][value=text]").get_attribute("disabled")
 

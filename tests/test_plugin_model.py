@@ -178,7 +178,11 @@ def test_a_model_folder_is_found_everywhere(toy_path, tmp_path, cache, demo_port
         str(tmp_path / "no.mp4"),
     )
     assert r.returncode == 1 and not (tmp_path / "no.mp4").exists()
-    assert r.stderr.count("\n") == 1 and "--model toy cannot honour --reference-portrait" in r.stderr and "models that can: analytic, medtalk, mul2lm" in r.stderr
+    assert (
+        r.stderr.count("\n") == 1
+        and "--model toy cannot honour --reference-portrait" in r.stderr
+        and "models that can: analytic, medtalk, mul2lm" in r.stderr
+    )
 
     r = _run(toy_path, *emohead, "train", "toy", "--data", str(cache), "--out", str(tmp_path / "run"), "--max-steps", "3", "-q")
     assert r.returncode == 0, r.stderr

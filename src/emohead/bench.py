@@ -44,6 +44,13 @@ def bench_models(inputs, names=None, train_steps: int = 10, batch_size: int = 16
             t = time.perf_counter()
             motion = model.generate(asked)
             row = {"inference_fps": round(len(motion) / (time.perf_counter() - t), 1)}
+            if "steps" in spec.options:  # a sampler: its speed at several step counts
+                row["inference_fps_by_steps"] = {}
+                for steps in (10, 25, 50):
+                    sampler = emohead.load_motion_model(name, steps=steps)
+                    t = time.perf_counter()
+                    motion = sampler.generate(asked)
+                    row["inference_fps_by_steps"][steps] = round(len(motion) / (time.perf_counter() - t), 1)
             if spec.trainable:
                 speeds = {s: round(train_speed(spec, train_steps, batch_size, stage=s), 2) for s in spec.stages} if spec.stages else {}
                 row["train_steps_per_s"] = min(speeds.values()) if speeds else round(train_speed(spec, train_steps, batch_size), 2)
@@ -55,6 +62,8 @@ def bench_models(inputs, names=None, train_steps: int = 10, batch_size: int = 16
             continue
         out[name] = row
         extra = f", training {row['train_steps_per_s']} steps/s (batch {batch_size})" if "train_steps_per_s" in row else ""
+        if "inference_fps_by_steps" in row:
+            extra += " (" + ", ".join(f"{k} steps: {v:.0f} frames/s" for k, v in row["inference_fps_by_steps"].items()) + ")"
         if "train_steps_per_s_by_stage" in row:
             extra += " at the slowest stage (" + ", ".join(f"{k} {v}" for k, v in row["train_steps_per_s_by_stage"].items()) + ")"
         print(f"{name:9s} motion inference {row['inference_fps']:.0f} frames/s{extra}")

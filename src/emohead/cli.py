@@ -97,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--intensity-level", type=int, help="emospeaker: intensity label 1-3 of the intensity matrix (default: from --intensity)"
     )
+    g.add_argument("--steps", type=int, help="mfetalk: DDIM sampling steps (default 10; more is slower and a little smoother)")
+    g.add_argument(
+        "--guidance", type=float, help="mfetalk: classifier-free guidance scale on the emotion (default 2; 1 = none, larger = stronger)"
+    )
     g.add_argument(
         "--motion-fps",
         type=float,
@@ -311,7 +315,12 @@ def cmd_generate(args) -> None:
         asr=args.asr,
         max_minutes=args.max_minutes,
         motion_fps=args.motion_fps,
-        model_options={"window": args.emospeaker_window, "intensity_level": args.intensity_level},
+        model_options={
+            "window": args.emospeaker_window,
+            "intensity_level": args.intensity_level,
+            "steps": args.steps,
+            "guidance": args.guidance,
+        },
         **_options(args),
     )
     _report(result, args.quiet)

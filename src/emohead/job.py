@@ -32,8 +32,11 @@ OPTIONS: dict[str, tuple[type, str]] = {
     "motion_fps": (float, "frame rate of the motion exports (default: the video's 25)"),
     "emospeaker_window": (int, "emospeaker: inference window of the intensity matrix (20, 15, 10, 5, 2)"),
     "intensity_level": (int, "emospeaker: intensity label 1-3"),
+    "steps": (int, "mfetalk: DDIM sampling steps"),
+    "guidance": (float, "mfetalk: classifier-free guidance scale"),
 }
-_MODEL_OPTIONS = {"emospeaker_window": "window", "intensity_level": "intensity_level"}  # option -> the model's own name
+# option -> the model's own name
+_MODEL_OPTIONS = {"emospeaker_window": "window", "intensity_level": "intensity_level", "steps": "steps", "guidance": "guidance"}
 # file fields: uploads for the server, paths (relative to the jobs file) for the batch runner
 FILES = ("portrait", "audio", "reference_portrait")
 # further paths only a local batch may name (a server never lets a request name a path)

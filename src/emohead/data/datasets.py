@@ -9,6 +9,7 @@ Per-frame fields: lm68, lm68_image, mesh, blendshapes, pose, mfcc, mfcc_window, 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from functools import lru_cache
 
 import numpy as np
@@ -141,3 +142,19 @@ def collate_sequences(items: list[dict]) -> dict[str, np.ndarray]:
         else:
             out[key] = np.array(vals)
     return out
+
+
+def speaker_rests(cache: Cache, rows: list[dict]) -> dict[str, np.ndarray]:
+    """speaker -> (52,) the speaker's rest face: per-channel median blendshapes over the speaker's neutral real
+    clips (all real clips when the speaker has no neutral one), for models that take the identity out of
+    measured blendshapes (medtalk's rig, mfetalk's neutral state)."""
+    by_speaker: dict[str, list[np.ndarray]] = defaultdict(list)
+    neutral: dict[str, list[np.ndarray]] = defaultdict(list)
+    for row in rows:
+        if row["synthetic"]:
+            continue
+        w = cache.load(row["clip_id"], ["blendshapes"])["blendshapes"]
+        by_speaker[row["speaker"]].append(w)
+        if row["emotion"] in ("", "neutral", None):
+            neutral[row["speaker"]].append(w)
+    return {s: np.median(np.concatenate(neutral.get(s) or ws), 0).astype(np.float32) for s, ws in by_speaker.items()}

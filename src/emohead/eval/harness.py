@@ -28,7 +28,7 @@ BASELINES = ("real video", "static portrait", "audio-energy mouth")
 COLUMNS = {
     "lip sync and landmarks": ["M-LD", "F-LD", "M-LVD", "F-LVD", "LSE-D", "LSE-C", "AV-offset*", "AV-corr*"],
     "image quality": ["PSNR", "SSIM", "CPBD", "FID", "ID-sim"],
-    "emotion and expression": ["Emo-Acc", "Emo-Prob", "E-FID*", "MLE", "MEE", "EIE", "FRD"],
+    "emotion and expression": ["Emo-Acc", "Emo-Prob", "Motion-Emo-Acc", "Motion-Emo-Prob", "E-FID*", "MLE", "MEE", "EIE", "FRD"],
 }
 NO_DIRECTION = {"AV-offset*"}
 LOWER_IS_BETTER = {"M-LD", "F-LD", "M-LVD", "F-LVD", "LSE-D", "FID", "E-FID*", "MLE", "MEE", "EIE", "FRD"}
@@ -186,7 +186,13 @@ class Scorers:
     def __init__(self, opts: EvalOptions, unavailable: dict):
         from emohead.eval import emotion_classifier, fid, identity, syncnet, user_weights
 
-        self.fer = self.inception = self.syncnet = self.identity = None
+        self.fer = self.inception = self.syncnet = self.identity = self.recogniser = None
+        try:  # the project's motion emotion recogniser (emotion/recogniser): bundled, needs torch
+            from emohead.emotion.recogniser import load_recogniser
+
+            self.recogniser = load_recogniser()
+        except (ImportError, EmoheadError) as err:
+            unavailable["Motion-Emo-Acc"] = unavailable["Motion-Emo-Prob"] = f"no motion emotion recogniser ({str(err).splitlines()[0]})"
         if (p := user_weights(opts.fer_weights, emotion_classifier.ENV, "fer-weights")) is not None:
             self.fer = emotion_classifier.load_fer(p)
         else:
@@ -226,6 +232,8 @@ def score_clip(systems: dict[str, SystemOutput], real: dict, scorers: Scorers) -
         row["AV-offset*"], row["AV-corr*"] = av_offset(mouth_opening(s.lm68), real["energy_db"])
         if scorers.fer is not None:
             row |= emotion_scores(classify(scorers.fer, s.frames, _boxes(s.lm68_crop)), real["emotion"])
+        if scorers.recogniser is not None:
+            row |= motion_emotion_scores(scorers.recogniser, s.blendshapes, real["emotion"])
         if scorers.syncnet is not None:
             row |= lse(scorers.syncnet, s.frames, _boxes(s.lm68_crop), samples)
         if scorers.identity is not None:
@@ -233,6 +241,22 @@ def score_clip(systems: dict[str, SystemOutput], real: dict, scorers: Scorers) -
             row["ID-sim"] = scorers.identity.similarity(p.crop, _boxes(p.lm68[None])[0], s.frames, _boxes(s.lm68_crop))
         out[name] = row
     return out
+
+
+def motion_emotion_scores(recogniser, blendshapes: np.ndarray, emotion: str | None, window: int = 25) -> dict[str, float]:
+    """Emotion read from the motion itself by the project's recogniser, over 1 s windows: accuracy (argmax ==
+    the clip's emotion) and the mean probability of that emotion. A clip without a label is speech without an
+    acted emotion: neutral, as the recogniser was trained."""
+    import torch
+
+    from emohead.emotion.vocabulary import EMOTIONS
+
+    k = EMOTIONS.index(emotion if emotion in EMOTIONS else "neutral")
+    w = blendshapes.astype(np.float32)
+    parts = [w[i : i + window] for i in range(0, max(len(w) - window, 0) + 1, window)]
+    with torch.no_grad():
+        probs = recogniser(torch.from_numpy(np.stack(parts))).softmax(-1).numpy()
+    return {"Motion-Emo-Acc": float((probs.argmax(1) == k).mean()), "Motion-Emo-Prob": float(probs[:, k].mean())}
 
 
 def _retrack_blendshapes(frames: list) -> np.ndarray:
@@ -354,7 +378,9 @@ def render_markdown(report: EvalReport, data, opts: EvalOptions) -> str:
         "AV-offset/AV-corr correlate mouth opening with the speech envelope (not SyncNet), so the audio-energy mouth, whose jaw IS "
         "the envelope, scores near 1 by construction and real mouths score far lower; E-FID is the Frechet distance "
         "between MediaPipe blendshapes of generated and real frames. Rig metrics (MLE, MEE, EIE, FRD) compare blendshape "
-        "curves as MEDTalk compares rig curves.",
+        "curves as MEDTalk compares rig curves. Motion-Emo-Acc/Prob: the project's own emotion recogniser on the blendshape "
+        "curves (emotion from motion, before any pixel; clips without a label count as neutral), beside the FER "
+        "classifier's Emo-Acc/Prob on the pixels.",
         "",
     ]
     if report.unavailable:

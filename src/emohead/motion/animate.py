@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from emohead import dims
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.face import blendshapes as bs
 
@@ -114,3 +115,42 @@ def closed_neutral(neutral: np.ndarray, basis: np.ndarray, w_rest: np.ndarray, r
     per_unit = float((jaw[lower, 1] - jaw[upper, 1]).mean())
     shift = np.clip((rest_gap - gap) / per_unit, -0.6, 0.6)
     return (neutral + shift * jaw).astype(np.float32)
+
+
+def relative_pose(pose: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """(T, 6) pose -> (T, 6) relative to ``first``: rotation change (rad), translation in face scales, log scale."""
+    out = np.empty((len(pose), dims.N_POSE), np.float32)
+    out[:, :3] = pose[:, :3] - first[:3]
+    out[:, 3:5] = (pose[:, 3:5] - first[3:5]) / max(float(first[5]), 1e-6)
+    out[:, 5] = np.log(np.maximum(pose[:, 5], 1e-6) / max(float(first[5]), 1e-6))
+    return out
+
+
+def absolute_pose(rel: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`relative_pose`."""
+    out = np.empty((len(rel), 6), np.float64)
+    out[:, :3] = first[:3] + rel[:, :3]
+    out[:, 3:5] = first[3:5] + rel[:, 3:5] * first[5]
+    out[:, 5] = first[5] * np.exp(rel[:, 5])
+    return out
+
+
+MOUTH_FILE = "mouth.json"  # beside a trained model's weights: its mouth gain (scripts/calibrate_mouth.py --write)
+
+
+def mouth_gain(folder) -> float:
+    """The gain in ``folder/mouth.json`` (1 when there is none: a fresh training run)."""
+    import json
+    from pathlib import Path
+
+    path = Path(folder) / MOUTH_FILE
+    return float(json.loads(path.read_text())["gain"]) if path.is_file() else 1.0
+
+
+def widen_mouth(w: np.ndarray, gain: float) -> np.ndarray:
+    """Scale the speech channels' movement from their most closed value by ``gain``, in place: a regression or a
+    guided sampler narrows the opening, and the calibrated gain restores the real speakers' range."""
+    speech = bs.indices(bs.SPEECH_CHANNELS)
+    rest = w[:, speech].min(0)
+    w[:, speech] = rest + gain * (w[:, speech] - rest)
+    return w

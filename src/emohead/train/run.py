@@ -18,11 +18,13 @@ from emohead.errors import EmoheadError
 
 
 def trainable() -> dict:
-    """name -> spec of everything ``emohead train`` can train: motion models and renderers with a training module."""
+    """name -> spec of everything ``emohead train`` can train: motion models and renderers with a training module,
+    and the motion emotion recogniser (mfetalk's emotion-consistency loss and an eval metric)."""
+    from emohead.emotion.recogniser import SPEC as RECOGNISER
     from emohead.motion import specs
     from emohead.render import RENDERERS
 
-    return {name: spec for name, spec in {**specs(), **RENDERERS}.items() if spec.trainable}
+    return {name: spec for name, spec in {**specs(), **RENDERERS, RECOGNISER.name: RECOGNISER}.items() if spec.trainable}
 
 
 def _parts(name: str):

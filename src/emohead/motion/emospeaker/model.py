@@ -32,10 +32,9 @@ from emohead import dims
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.errors import EmoheadError
 from emohead.face import blendshapes as bs
-from emohead.motion.animate import add_blinks, add_emotion
+from emohead.motion.animate import absolute_pose, add_blinks, add_emotion
 from emohead.motion.base import Motion, MotionInputs, MotionModel
 from emohead.motion.emospeaker.network import EMO, EXP
-from emohead.motion.emospeaker.training import absolute_pose
 from emohead.weights import resolve_weights
 
 WINDOWS = (20, 15, 10, 5, 2)

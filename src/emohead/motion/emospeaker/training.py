@@ -14,7 +14,6 @@ left out of L_contras, since their added expression is not in their (source) aud
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
@@ -23,30 +22,13 @@ from emohead import dims
 from emohead.data.datasets import WindowDataset
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.face import blendshapes as bs
+from emohead.motion.animate import relative_pose
 from emohead.motion.emospeaker.network import AU, EMO, EXP, N_POSE
 from emohead.train.base import TrainingModule
 
 I_EXP, I_EMO, I_AU = bs.indices(EXP), bs.indices(EMO), bs.indices(AU)
 NEUTRAL = EMOTIONS.index("neutral")
 WEIGHTS = {"contras": 5.0, "exp": 5.0, "emo": 3.0, "cls": 1.0, "pose": 1.0}  # Eq. 8
-
-
-def relative_pose(pose: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """(T, 6) pose -> (T, 6) relative to ``first``: rotation change (rad), translation in face scales, log scale."""
-    out = np.empty((len(pose), N_POSE), np.float32)
-    out[:, :3] = pose[:, :3] - first[:3]
-    out[:, 3:5] = (pose[:, 3:5] - first[3:5]) / max(float(first[5]), 1e-6)
-    out[:, 5] = np.log(np.maximum(pose[:, 5], 1e-6) / max(float(first[5]), 1e-6))
-    return out
-
-
-def absolute_pose(rel: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`relative_pose`."""
-    out = np.empty((len(rel), 6), np.float64)
-    out[:, :3] = first[:3] + rel[:, :3]
-    out[:, 3:5] = first[3:5] + rel[:, 3:5] * first[5]
-    out[:, 5] = first[5] * np.exp(rel[:, 5])
-    return out
 
 
 class EmospeakerData(Dataset):

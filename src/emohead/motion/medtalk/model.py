@@ -16,7 +16,6 @@ change from rest, calibrated on real talking clips (``scripts/calibrate_mouth.py
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -26,13 +25,10 @@ from emohead import dims
 from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.face import blendshapes as bs
-from emohead.motion.animate import add_blinks, closed_neutral, scaled_head_motion
+from emohead.motion.animate import MOUTH_FILE, add_blinks, closed_neutral, mouth_gain, scaled_head_motion, widen_mouth
 from emohead.motion.base import Motion, MotionInputs, MotionModel
 from emohead.motion.medtalk import rig as R
 from emohead.weights import resolve_weights
-
-MOUTH = "mouth.json"
-SPEECH = bs.indices(bs.SPEECH_CHANNELS)
 
 
 class MedtalkMotionModel(MotionModel):
@@ -43,13 +39,12 @@ class MedtalkMotionModel(MotionModel):
         self.folder = Path(resolve_weights(weights or spec.weights_location, "medtalk weights"))
         self.net = spec.load(spec.network).from_pretrained(self.folder)
         self.head_motion_scale, self.blinks = head_motion, blinks
-        mouth = self.folder / MOUTH
-        self.mouth_gain = float(json.loads(mouth.read_text())["gain"]) if mouth.is_file() else 1.0
+        self.mouth_gain = mouth_gain(self.folder)
 
     def save_pretrained(self, directory) -> None:
         super().save_pretrained(directory)
-        if (self.folder / MOUTH).is_file():
-            shutil.copyfile(self.folder / MOUTH, Path(directory) / MOUTH)
+        if (self.folder / MOUTH_FILE).is_file():
+            shutil.copyfile(self.folder / MOUTH_FILE, Path(directory) / MOUTH_FILE)
 
     def frame_intensity(self, inputs: MotionInputs) -> np.ndarray:
         """(T,) the FIM's intensity per frame from the voice and the words (smoothed)."""
@@ -112,8 +107,7 @@ class MedtalkMotionModel(MotionModel):
             content = self.net.content(torch.from_numpy(R.audio_input(inputs.audio.mfcc_window)[None]))
             code = self.net.fuse(torch.from_numpy(directions * curve[:, None])[None])
             w = self.net.decode(code, content)[0].numpy()
-        rest = w[:, SPEECH].min(0)
-        w[:, SPEECH] = rest + self.mouth_gain * (w[:, SPEECH] - rest)  # a regression narrows the opening; the gain restores it
+        widen_mouth(w, self.mouth_gain)
         expressive = bs.indices(EXPRESSIVE)
         if inputs.emotion.kind is None:  # no request: the portrait keeps its own expression
             w[:, expressive] += portrait.blendshapes[expressive] - load_prototypes().baseline[expressive]

@@ -37,6 +37,7 @@ from torch.utils.data import Dataset
 
 from emohead import dims
 from emohead.data.cache import Cache
+from emohead.data.datasets import speaker_rests
 from emohead.emotion.prototypes import level_weight, load_prototypes
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.motion.medtalk import rig as R
@@ -53,21 +54,6 @@ TRAINED = {  # stage -> the parts it trains (the rest is frozen)
     "guidance": ("proj", "strength"),
 }
 LAMBDA_SIM = LAMBDA_INT = 0.1
-
-
-def speaker_rests(cache: Cache, rows: list[dict]) -> dict[str, np.ndarray]:
-    """speaker -> (52,) per-channel median blendshapes over the speaker's neutral real clips (all real clips
-    when the speaker has no neutral one)."""
-    by_speaker: dict[str, list[np.ndarray]] = defaultdict(list)
-    neutral: dict[str, list[np.ndarray]] = defaultdict(list)
-    for row in rows:
-        if row["synthetic"]:
-            continue
-        w = cache.load(row["clip_id"], ["blendshapes"])["blendshapes"]
-        by_speaker[row["speaker"]].append(w)
-        if row["emotion"] in ("", "neutral", None):
-            neutral[row["speaker"]].append(w)
-    return {s: np.median(np.concatenate(neutral.get(s) or ws), 0).astype(np.float32) for s, ws in by_speaker.items()}
 
 
 def row_label(row: dict) -> tuple[int, int]:

@@ -38,7 +38,9 @@ class Schedule:
             raise ValueError(f"DDIM steps must be 1..{self.steps}, not {n}")
         return sorted({int(round(x)) for x in torch.linspace(self.steps - 1, 0, n).tolist()}, reverse=True)
 
-    def ddim_sample(self, predict_x0: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], noise: torch.Tensor, n_steps: int) -> torch.Tensor:
+    def ddim_sample(
+        self, predict_x0: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], noise: torch.Tensor, n_steps: int
+    ) -> torch.Tensor:
         """x0 from ``noise`` (x_T) in ``n_steps`` deterministic DDIM steps (eta 0)."""
         x = noise
         seq = self.ddim_steps(n_steps)

@@ -10,11 +10,14 @@ different, equally valid motions for the same speech.
 Emotion: the label (and intensity) of each window's middle frame, and with MFDF the AU proxies of every frame
 (the prototype offsets of the label, timeline or intensity curve), so a timeline changes within a window too.
 With no request the emotion is the null condition and the portrait's own expression is the neutral state.
-Blinks come from the model (it learnt them from real video); gaze is the portrait's.
+Blinks come from the model (it learnt them from real video); gaze is the portrait's. ``mouth.json`` beside the
+weights scales the mouth's movement (guided sampling narrows it), calibrated on real talking clips
+(``scripts/calibrate_mouth.py --model mfetalk --write DIR``).
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +27,7 @@ from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.errors import EmoheadError
 from emohead.face import blendshapes as bs
-from emohead.motion.animate import absolute_pose, closed_neutral
+from emohead.motion.animate import MOUTH_FILE, absolute_pose, closed_neutral, mouth_gain, widen_mouth
 from emohead.motion.base import Motion, MotionInputs, MotionModel
 from emohead.motion.mfetalk.network import CHANNELS, CONTEXT, NULL, WINDOW
 from emohead.weights import resolve_weights
@@ -48,12 +51,20 @@ class MfetalkMotionModel(MotionModel):
         self.folder = Path(resolve_weights(weights or spec.weights_location, "mfetalk weights"))
         self.net = spec.load(spec.network).from_pretrained(self.folder)
         self.head_motion_scale, self.blinks = head_motion, blinks
+        self.mouth_gain = mouth_gain(self.folder)
         self.steps = DEFAULT_STEPS if steps is None else steps
         self.guidance = DEFAULT_GUIDANCE if guidance is None else guidance
         if not isinstance(self.steps, (int, np.integer)) or not 1 <= self.steps <= MAX_STEPS:
             raise EmoheadError(f"--steps {steps!r}: give a whole number of DDIM steps from 1 to {MAX_STEPS} (default {DEFAULT_STEPS})")
         if not np.isfinite(self.guidance) or not 0 <= self.guidance <= MAX_GUIDANCE:
-            raise EmoheadError(f"--guidance {guidance!r}: give a scale from 0 to {MAX_GUIDANCE:g} (1 = no guidance; default {DEFAULT_GUIDANCE:g})")
+            raise EmoheadError(
+                f"--guidance {guidance!r}: give a scale from 0 to {MAX_GUIDANCE:g} (1 = no guidance; default {DEFAULT_GUIDANCE:g})"
+            )
+
+    def save_pretrained(self, directory) -> None:
+        super().save_pretrained(directory)
+        if (self.folder / MOUTH_FILE).is_file():
+            shutil.copyfile(self.folder / MOUTH_FILE, Path(directory) / MOUTH_FILE)
 
     def _conditions(self, inputs: MotionInputs):
         """Per-frame (label, intensity, AU target (T, 52)) and the neutral state (52,)."""
@@ -83,19 +94,13 @@ class MfetalkMotionModel(MotionModel):
         with quiet_inference():
             while done < n:
                 e = min(s + WINDOW, n)
-                pad = WINDOW - (e - s)
-
-                def fit(x):
-                    x = torch.from_numpy(np.ascontiguousarray(x[s:e]))
-                    return torch.cat([x, x[-1:].repeat(pad, *([1] * (x.dim() - 1)))]) if pad else x
-
                 context = torch.zeros(WINDOW, CHANNELS)
                 context_mask = torch.zeros(WINDOW)
                 if s > 0:
                     context[:CONTEXT] = torch.from_numpy(out[s : s + CONTEXT])
                     context_mask[:CONTEXT] = 1
                 mid = min((s + e) // 2, n - 1)
-                a, au_t = fit(audio), fit(au)
+                a, au_t = _window(audio, s, e), _window(au, s, e)
                 batch = dict(
                     audio=torch.stack([a, a]),
                     context=net.normalise(context).expand(2, -1, -1),
@@ -106,17 +111,17 @@ class MfetalkMotionModel(MotionModel):
                     au_neutral=torch.from_numpy(neutral).expand(2, -1),
                 )
 
-                def predict(x_t, t, batch=batch):
+                def predict(x_t, t, batch=batch, guided=int(labels[mid]) != NULL):
                     both = net(x_t.expand(2, -1, -1), t.expand(2), **batch)
                     cond, uncond = both[:1], both[1:]
-                    return uncond + self.guidance * (cond - uncond) if int(labels[mid]) != NULL else cond
+                    return uncond + self.guidance * (cond - uncond) if guided else cond
 
                 noise = torch.randn(1, WINDOW, CHANNELS, generator=gen)
                 x0 = net.denormalise(schedule.ddim_sample(predict, noise, self.steps))[0].numpy()
                 keep = CONTEXT if s > 0 else 0
                 out[s + keep : e] = x0[keep : e - s]
                 done, s = e, e - CONTEXT
-        w = np.clip(out[:, : dims.N_BLENDSHAPES], 0.0, 1.0)
+        w = np.clip(widen_mouth(out[:, : dims.N_BLENDSHAPES].copy(), self.mouth_gain), 0.0, 1.0)
         gaze = bs.indices(bs.GAZE_CHANNELS)
         w[:, gaze] = portrait.blendshapes[gaze]
         if not self.blinks:
@@ -127,3 +132,11 @@ class MfetalkMotionModel(MotionModel):
         rest = closed_neutral(portrait.neutral, portrait.face_model.basis, np.percentile(w, 5, axis=0))  # lips meet at the most closed
         return Motion(blendshapes=w.astype(np.float32), pose=pose, neutral=rest, face_model=portrait.face_model, fps=float(dims.FPS))
 
+
+def _window(x: np.ndarray, s: int, e: int):
+    """Frames [s, e) of ``x`` as a tensor of WINDOW frames (the last one repeated past the end)."""
+    import torch
+
+    part = torch.from_numpy(np.ascontiguousarray(x[s:e]))
+    pad = WINDOW - (e - s)
+    return torch.cat([part, part[-1:].repeat(pad, *([1] * (part.dim() - 1)))]) if pad else part

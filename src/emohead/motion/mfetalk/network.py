@@ -118,9 +118,7 @@ class MFETalk(ConfigModule):
         self.label = nn.Embedding(dims.N_EMOTIONS + 1, dim)
         self.intensity = mlp([1, dim // 2, dim], slope=None)
         self.au = AURegions(dim) if mfdf else None
-        self.layers = nn.ModuleList(
-            Layer(dim, heads, cross=mfdf and i % 2 == 1, modulated=mfdf and i >= layers - 2) for i in range(layers)
-        )
+        self.layers = nn.ModuleList(Layer(dim, heads, cross=mfdf and i % 2 == 1, modulated=mfdf and i >= layers - 2) for i in range(layers))
         self.norm = nn.LayerNorm(dim)
         self.head = nn.Linear(dim, CHANNELS)
         self.register_buffer("mean", torch.zeros(CHANNELS))  # channel statistics of the training motion

@@ -108,7 +108,15 @@ class MfetalkData(Dataset):
 
 
 class MfetalkModule(TrainingModule):
-    def __init__(self, net, lr: float = 5e-4, weight_decay: float = 1e-4, consistency: float = 0.0, consistency_max_t: int = 500, recogniser: str | None = None):
+    def __init__(
+        self,
+        net,
+        lr: float = 5e-4,
+        weight_decay: float = 1e-4,
+        consistency: float = 0.0,
+        consistency_max_t: int = 500,
+        recogniser: str | None = None,
+    ):
         super().__init__()
         self.net, self.lr, self.weight_decay = net, lr, weight_decay
         self.consistency, self.consistency_max_t = consistency, consistency_max_t
@@ -121,7 +129,7 @@ class MfetalkModule(TrainingModule):
             for p in self.recogniser.parameters():
                 p.requires_grad_(False)
 
-    def on_fit_start(self):
+    def on_train_start(self):
         """Standardisation from the training motion, once (a resumed or fine-tuned net keeps its own)."""
         if bool((self.net.std == 1).all()):
             mean, std = self.trainer.train_dataloader.dataset.channel_stats()
