@@ -9,7 +9,7 @@ different, equally valid motions for the same speech.
 
 Emotion: the label (and intensity) of each window's middle frame, and with MFDF the AU proxies of every frame
 (the prototype offsets of the label, timeline or intensity curve), so a timeline changes within a window too.
-With no request the emotion is the null condition and the portrait's own expression is the neutral state.
+With no request the emotion is neutral, with the portrait's own expression as the neutral state.
 Blinks come from the model (it learnt them from real video); gaze is the portrait's. ``mouth.json`` beside the
 weights scales the mouth's movement (guided sampling narrows it), calibrated on real talking clips
 (``scripts/calibrate_mouth.py --model mfetalk --write DIR``).
@@ -70,8 +70,9 @@ class MfetalkMotionModel(MotionModel):
         """Per-frame (label, intensity, AU target (T, 52)) and the neutral state (52,)."""
         n, cond, protos = inputs.n_frames, inputs.emotion, load_prototypes()
         neutral = inputs.portrait.blendshapes.astype(np.float32).copy()
-        if cond.weights is None:  # no request: the null emotion, the portrait's own face
-            return np.full(n, NULL), np.zeros(n, np.float32), np.zeros((n, dims.N_BLENDSHAPES), np.float32), neutral
+        if cond.weights is None:  # no request: neutral on the portrait's own face (the null condition would sample
+            # the training data's mix of emotions: on the held-back clips MEE 0.102 against 0.035 for a still face)
+            return np.full(n, EMOTIONS.index("neutral")), np.zeros(n, np.float32), np.zeros((n, dims.N_BLENDSHAPES), np.float32), neutral
         expressive = bs.indices(EXPRESSIVE)
         neutral[expressive] = protos.baseline[expressive]  # an emotion starts from a relaxed face, as in training
         labels = np.argmax(cond.weights, 1)
