@@ -34,6 +34,7 @@ def main() -> None:
     import matplotlib.pyplot as plt
     import torch
 
+    from emohead import dims
     from emohead.data.cache import Cache
     from emohead.emotion.recogniser import SPEC, load_recogniser
     from emohead.emotion.vocabulary import EMOTIONS
@@ -50,7 +51,7 @@ def main() -> None:
         truth = EMOTIONS.index(row["emotion"]) if row["emotion"] in EMOTIONS else EMOTIONS.index("neutral")
         with torch.no_grad():
             whole = net(torch.from_numpy(w[None])).softmax(-1)[0].numpy()
-            parts = [w[s : s + 25] for s in range(0, len(w) - 24, 25)]
+            parts = [w[s : s + dims.FPS] for s in range(0, len(w) - dims.FPS + 1, dims.FPS)]
             win = net(torch.from_numpy(np.stack(parts))).argmax(-1).numpy()
         guess = int(whole.argmax())
         confusion[truth, guess] += 1

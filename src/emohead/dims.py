@@ -21,6 +21,7 @@ N_POSE = 6  # pitch, yaw, roll, tx, ty, scale
 
 N_MFCC = 40  # MFCC coefficients per frame (the first 13 are the classic MFCC)
 MFCC_WINDOW = (28, 12)  # EAPC's per-frame MFCC window: 28 steps of 12 coefficients
+MFCC_WINDOW_FLAT = MFCC_WINDOW[0] * MFCC_WINDOW[1]  # 336: the window as one vector per frame
 N_LLF = 25  # EAPC's low-level voice features per frame
 N_EMOTIONS = 8  # the MEAD emotions (``emotion.vocabulary.EMOTIONS``)
 WHISPER_DIM = 384  # whisper tiny.en encoder width

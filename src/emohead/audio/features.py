@@ -235,3 +235,12 @@ def low_level_features(samples: np.ndarray, n_frames: int, n_fft: int = 1024) ->
         np.stack(contrast, 1),
     ]
     return np.concatenate(cols, axis=1).astype(np.float32)
+
+
+MFCC_WINDOW_SCALE = 4.0  # the window's values have a standard deviation of about 4
+
+
+def flat_mfcc_windows(mfcc_window: np.ndarray) -> np.ndarray:
+    """(T, 28, 12) MFCC windows -> (T, 336) float32 near unit scale: one audio vector per frame for the networks
+    that read the window whole (medtalk's content mapping, mfetalk's denoiser)."""
+    return (mfcc_window.reshape(len(mfcc_window), -1) / MFCC_WINDOW_SCALE).astype(np.float32)

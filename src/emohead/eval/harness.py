@@ -243,7 +243,7 @@ def score_clip(systems: dict[str, SystemOutput], real: dict, scorers: Scorers) -
     return out
 
 
-def motion_emotion_scores(recogniser, blendshapes: np.ndarray, emotion: str | None, window: int = 25) -> dict[str, float]:
+def motion_emotion_scores(recogniser, blendshapes: np.ndarray, emotion: str | None, window: int = FPS) -> dict[str, float]:
     """Emotion read from the motion itself by the project's recogniser, over 1 s windows: accuracy (argmax ==
     the clip's emotion) and the mean probability of that emotion. A clip without a label is speech without an
     acted emotion: neutral, as the recogniser was trained."""

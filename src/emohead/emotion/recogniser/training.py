@@ -23,7 +23,7 @@ NEUTRAL = EMOTIONS.index("neutral")
 
 
 class RecogniserData(Dataset):
-    def __init__(self, cache, split: str = "train", window: int = 25, hold_back_speakers=("1001",)):
+    def __init__(self, cache, split: str = "train", window: int = dims.FPS, hold_back_speakers=("1001",)):
         self.windows = WindowDataset(cache, window=window, stride=window, split=split, fields=("blendshapes",))
         keep = [k for k, (r, _) in enumerate(self.windows.items) if self.windows.rows[r]["speaker"] not in set(hold_back_speakers)]
         self.keep = keep
@@ -50,7 +50,7 @@ class RecogniserModule(TrainingModule):
         super().__init__()
         self.net, self.lr = net, lr
 
-    def random_batch(self, batch_size: int, frames: int = 25) -> dict[str, torch.Tensor]:
+    def random_batch(self, batch_size: int, frames: int = dims.FPS) -> dict[str, torch.Tensor]:
         return {
             "blendshapes": torch.rand(batch_size, frames, dims.N_BLENDSHAPES),
             "mask": torch.ones(batch_size, frames),

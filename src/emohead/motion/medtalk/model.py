@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from emohead import dims
+from emohead.audio.features import flat_mfcc_windows
 from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.face import blendshapes as bs
@@ -104,7 +105,7 @@ class MedtalkMotionModel(MotionModel):
         directions, curve, what = self.emotion_plan(inputs)
         inputs.notes.append(f"medtalk: {what} (mean {curve.mean():.2f}, range {curve.min():.2f}-{curve.max():.2f})")
         with quiet_inference():
-            content = self.net.content(torch.from_numpy(R.audio_input(inputs.audio.mfcc_window)[None]))
+            content = self.net.content(torch.from_numpy(flat_mfcc_windows(inputs.audio.mfcc_window)[None]))
             code = self.net.fuse(torch.from_numpy(directions * curve[:, None])[None])
             w = self.net.decode(code, content)[0].numpy()
         widen_mouth(w, self.mouth_gain)

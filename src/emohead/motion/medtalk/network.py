@@ -28,7 +28,7 @@ from emohead import dims
 from emohead.nn.base import ConfigModule
 from emohead.nn.blocks import mlp
 
-AUDIO_DIM = dims.MFCC_WINDOW[0] * dims.MFCC_WINDOW[1]
+AUDIO_DIM = dims.MFCC_WINDOW_FLAT
 VOICE_DIM = dims.N_LLF + 1  # low-level features + loudness
 
 

@@ -30,7 +30,6 @@ INTENSITY_CHANNELS = bs.indices(
     tuple(n for n in bs.NAMES if n.startswith(("brow", "eyeSquint", "eyeWide", "cheekSquint", "noseSneer", "mouthSmile", "mouthFrown")))
 )
 I_EXPRESSIVE = bs.indices(EXPRESSIVE)
-MFCC_SCALE = 4.0  # MFCC window values have std ~4; the network reads them near unit scale
 
 
 @lru_cache(maxsize=1)
@@ -61,11 +60,6 @@ def image_offset(frame: np.ndarray) -> np.ndarray:
     out = np.zeros(len(frame), np.float32)
     out[I_EXPRESSIVE] = frame[I_EXPRESSIVE] - load_prototypes().baseline[I_EXPRESSIVE]
     return out
-
-
-def audio_input(mfcc_window: np.ndarray) -> np.ndarray:
-    """(T, 28, 12) -> (T, 336) ACM input."""
-    return (mfcc_window.reshape(len(mfcc_window), -1) / MFCC_SCALE).astype(np.float32)
 
 
 def voice_input(llf: np.ndarray, energy_db: np.ndarray) -> np.ndarray:

@@ -36,6 +36,7 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 
 from emohead import dims
+from emohead.audio.features import flat_mfcc_windows
 from emohead.data.cache import Cache
 from emohead.data.datasets import speaker_rests
 from emohead.emotion.prototypes import level_weight, load_prototypes
@@ -94,7 +95,7 @@ class MedtalkData(Dataset):
             self.clips.append(
                 {
                     "rig": rig,
-                    "audio": R.audio_input(a["mfcc_window"]),
+                    "audio": flat_mfcc_windows(a["mfcc_window"]),
                     "voice": R.voice_input(a["llf"], a["energy_db"]),
                     "intensity": R.intensity(rig, emotion),
                     "emotion": emotion,

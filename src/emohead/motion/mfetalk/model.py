@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from emohead import dims
+from emohead.audio.features import flat_mfcc_windows
 from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.errors import EmoheadError
@@ -88,7 +89,7 @@ class MfetalkMotionModel(MotionModel):
 
         net, n, portrait = self.net, inputs.n_frames, inputs.portrait
         labels, intensity, au, neutral = self._conditions(inputs)
-        audio = (inputs.audio.mfcc_window.reshape(n, -1) / 4.0).astype(np.float32)
+        audio = flat_mfcc_windows(inputs.audio.mfcc_window)
         schedule, gen = Schedule(), torch.Generator().manual_seed(int(inputs.seed))
         out = np.zeros((n, CHANNELS), np.float32)
         done, s = 0, 0

@@ -42,7 +42,7 @@ from emohead.nn.blocks import mlp
 WINDOW = 50  # frames per denoised window (2 s)
 CONTEXT = 10  # frames of the previous window given as context
 CHANNELS = dims.N_BLENDSHAPES + dims.N_POSE
-AUDIO_DIM = dims.MFCC_WINDOW[0] * dims.MFCC_WINDOW[1]
+AUDIO_DIM = dims.MFCC_WINDOW_FLAT
 NULL = dims.N_EMOTIONS  # the label index of "no emotion" (classifier-free guidance)
 REGIONS = {  # facial regions of the AU-guided decoupling, as blendshape channels (AU proxies)
     "brows": tuple(n for n in bs.NAMES if n.startswith("brow")),  # AU1, AU2, AU4

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 
 from emohead import dims
+from emohead.audio.features import flat_mfcc_windows
 from emohead.data.cache import Cache
 from emohead.data.datasets import speaker_rests
 from emohead.emotion.prototypes import EXPRESSIVE, level_weight, load_prototypes
@@ -62,7 +63,7 @@ class MfetalkData(Dataset):
             self.clips.append(
                 {
                     "motion": np.concatenate([a["blendshapes"], relative_pose(a["pose"], a["pose"][0])], 1).astype(np.float32),
-                    "audio": (a["mfcc_window"].reshape(len(a["mfcc_window"]), -1) / 4.0).astype(np.float32),
+                    "audio": flat_mfcc_windows(a["mfcc_window"]),
                     "label": label,
                     "intensity": np.float32(intensity),
                     "au": protos.label_offset(EMOTIONS[label], intensity).astype(np.float32),
