@@ -158,3 +158,8 @@ def speaker_rests(cache: Cache, rows: list[dict]) -> dict[str, np.ndarray]:
         if row["emotion"] in ("", "neutral", None):
             neutral[row["speaker"]].append(w)
     return {s: np.median(np.concatenate(neutral.get(s) or ws), 0).astype(np.float32) for s, ws in by_speaker.items()}
+
+
+def emotion_index(row: dict) -> int:
+    """Index into EMOTIONS of an index row's emotion; real speech without a label (GRID) counts as neutral."""
+    return EMOTIONS.index(row["emotion"]) if row["emotion"] in EMOTIONS else EMOTIONS.index("neutral")

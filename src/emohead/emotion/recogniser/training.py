@@ -15,11 +15,8 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 
 from emohead import dims
-from emohead.data.datasets import WindowDataset
-from emohead.emotion.vocabulary import EMOTIONS
+from emohead.data.datasets import WindowDataset, emotion_index
 from emohead.train.base import TrainingModule
-
-NEUTRAL = EMOTIONS.index("neutral")
 
 
 class RecogniserData(Dataset):
@@ -27,13 +24,9 @@ class RecogniserData(Dataset):
         self.windows = WindowDataset(cache, window=window, stride=window, split=split, fields=("blendshapes",))
         keep = [k for k, (r, _) in enumerate(self.windows.items) if self.windows.rows[r]["speaker"] not in set(hold_back_speakers)]
         self.keep = keep
-        labels = [self._label(self.windows.rows[self.windows.items[k][0]]) for k in keep]
+        labels = [emotion_index(self.windows.rows[self.windows.items[k][0]]) for k in keep]
         counts = Counter(labels)
         self.weight = {c: len(labels) / (len(counts) * n) for c, n in counts.items()}
-
-    @staticmethod
-    def _label(row: dict) -> int:
-        return EMOTIONS.index(row["emotion"]) if row["emotion"] in EMOTIONS else NEUTRAL
 
     def __len__(self) -> int:
         return len(self.keep)
@@ -41,7 +34,7 @@ class RecogniserData(Dataset):
     def __getitem__(self, i: int) -> dict:
         k = self.keep[i]
         it = self.windows[k]
-        label = self._label(self.windows.rows[self.windows.items[k][0]])
+        label = emotion_index(self.windows.rows[self.windows.items[k][0]])
         return {"blendshapes": it["blendshapes"], "mask": it["mask"], "label": label, "weight": np.float32(self.weight[label])}
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -38,7 +39,7 @@ from torch.utils.data import Dataset
 from emohead import dims
 from emohead.audio.features import flat_mfcc_windows
 from emohead.data.cache import Cache
-from emohead.data.datasets import speaker_rests
+from emohead.data.datasets import emotion_index, speaker_rests
 from emohead.emotion.prototypes import level_weight, load_prototypes
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.motion.medtalk import rig as R
@@ -59,8 +60,7 @@ LAMBDA_SIM = LAMBDA_INT = 0.1
 
 def row_label(row: dict) -> tuple[int, int]:
     """(emotion index, level 1-3): unlabelled real rows are neutral; a real label without a level counts as 2."""
-    emotion = EMOTIONS.index(row["emotion"]) if row["emotion"] in EMOTIONS else NEUTRAL
-    return emotion, int(row["intensity"] or 0) or 2
+    return emotion_index(row), int(row["intensity"] or 0) or 2
 
 
 def strength_target(emotion: int, level: int) -> float:
@@ -75,51 +75,9 @@ class MedtalkData(Dataset):
     embedding), ``image`` (the emotion partner's apex expression), ``strength``, ``emotion``."""
 
     def __init__(self, cache, split: str = "train", window: int = 50, descriptions_per_cell: int = 12, seed: int = 0, hold_back=()):
-        from emohead.text import minilm
-
-        cache = cache if isinstance(cache, Cache) else Cache(cache)
-        everything = cache.index()
-        # hold_back: real clips (and the synthetic rows made from them) kept out of this run beside the cache's test
-        # split, e.g. a real emotional clip to judge the FIM on (the corpus's held-back speakers are all neutral)
-        rows = [r for r in everything if r["split"] == split and (r.get("source_clip") or r["clip_id"]) not in set(hold_back)]
-        rests = speaker_rests(cache, [r for r in everything if r["speaker"] in {x["speaker"] for x in rows}])
+        root = str(cache.root if isinstance(cache, Cache) else Cache(cache).root)
+        self.__dict__.update(_prepared(root, split, tuple(hold_back), descriptions_per_cell, seed))
         self.window, self.rng = window, random.Random(seed)
-        baseline = load_prototypes().baseline
-        self.clips = []
-        for row in rows:
-            a = cache.load(row["clip_id"], ["blendshapes", "mfcc_window", "llf", "energy_db"])
-            # synthetic rows already sit on the relaxed face (data.corpus.synthesize): nothing to move
-            rest = baseline if row["synthetic"] else rests.get(row["speaker"], np.median(a["blendshapes"], 0))
-            emotion, level = row_label(row)
-            rig = R.to_rig(a["blendshapes"], rest)
-            self.clips.append(
-                {
-                    "rig": rig,
-                    "audio": flat_mfcc_windows(a["mfcc_window"]),
-                    "voice": R.voice_input(a["llf"], a["energy_db"]),
-                    "intensity": R.intensity(rig, emotion),
-                    "emotion": emotion,
-                    "level": level,
-                    "source": row.get("source_clip") or row["clip_id"],
-                    "synthetic": bool(row["synthetic"]),
-                    "transcript": row.get("transcript") or "",
-                }
-            )
-        self.tokens = {t: minilm.token_embeddings(t) for t in {c["transcript"] for c in self.clips}}
-        by_source, by_cell = defaultdict(list), defaultdict(list)
-        for i, c in enumerate(self.clips):
-            by_source[c["source"]].append(i)
-            by_cell[(c["emotion"], c["level"])].append(i)
-        self.content_partners = [[j for j in by_source[c["source"]] if j != i] for i, c in enumerate(self.clips)]
-        self.emotion_partners = [
-            [j for j in by_cell[(c["emotion"], c["level"])] if self.clips[j]["source"] != c["source"]] for c in self.clips
-        ]
-        cells = sorted({(c["emotion"], c["level"]) for c in self.clips})
-        texts = description_set([EMOTIONS[e] for e in sorted({e for e, _ in cells})], per_cell=descriptions_per_cell, seed=seed)
-        embeddings = minilm.sentence_embeddings([t for t, _, _ in texts]) if texts else np.zeros((0, minilm.DIM), np.float32)
-        self.descriptions = defaultdict(list)
-        for (_, emotion, level), e in zip(texts, embeddings):
-            self.descriptions[(EMOTIONS.index(emotion), level if emotion != "neutral" else 1)].append(e)
         self.items = [(i, s) for i, c in enumerate(self.clips) for s in range(0, max(len(c["rig"]) - window, 0) + 1, window)]
 
     def __len__(self) -> int:
@@ -162,6 +120,59 @@ class MedtalkData(Dataset):
         out["emotion"] = c["emotion"]
         out["synthetic"] = np.float32(c["synthetic"])
         return out
+
+
+@lru_cache(maxsize=2)
+def _prepared(root: str, split: str, hold_back: tuple, descriptions_per_cell: int, seed: int) -> dict:
+    """A split's clips, transcript tokens, partners and descriptions, read once per process: every stage of a
+    staged run builds its dataset again, and this is the slow part (about 14 s for the corpus's train split)."""
+    from emohead.text import minilm
+
+    cache = Cache(root)
+    everything = cache.index()
+    # hold_back: real clips (and the synthetic rows made from them) kept out of this run beside the cache's test
+    # split, e.g. a real emotional clip to judge the FIM on (the corpus's held-back speakers are all neutral)
+    rows = [r for r in everything if r["split"] == split and (r.get("source_clip") or r["clip_id"]) not in set(hold_back)]
+    rests = speaker_rests(cache, [r for r in everything if r["speaker"] in {x["speaker"] for x in rows}])
+    baseline = load_prototypes().baseline
+    clips = []
+    for row in rows:
+        a = cache.load(row["clip_id"], ["blendshapes", "mfcc_window", "llf", "energy_db"])
+        # synthetic rows already sit on the relaxed face (data.corpus.synthesize): nothing to move
+        rest = baseline if row["synthetic"] else rests.get(row["speaker"])
+        rest = np.median(a["blendshapes"], 0) if rest is None else rest
+        emotion, level = row_label(row)
+        rig = R.to_rig(a["blendshapes"], rest)
+        clips.append(
+            {
+                "rig": rig,
+                "audio": flat_mfcc_windows(a["mfcc_window"]),
+                "voice": R.voice_input(a["llf"], a["energy_db"]),
+                "intensity": R.intensity(rig, emotion),
+                "emotion": emotion,
+                "level": level,
+                "source": row.get("source_clip") or row["clip_id"],
+                "synthetic": bool(row["synthetic"]),
+                "transcript": row.get("transcript") or "",
+            }
+        )
+    by_source, by_cell = defaultdict(list), defaultdict(list)
+    for i, c in enumerate(clips):
+        by_source[c["source"]].append(i)
+        by_cell[(c["emotion"], c["level"])].append(i)
+    cells = sorted({(c["emotion"], c["level"]) for c in clips})
+    texts = description_set([EMOTIONS[e] for e in sorted({e for e, _ in cells})], per_cell=descriptions_per_cell, seed=seed)
+    embeddings = minilm.sentence_embeddings([t for t, _, _ in texts]) if texts else np.zeros((0, minilm.DIM), np.float32)
+    descriptions = defaultdict(list)
+    for (_, emotion, level), e in zip(texts, embeddings):
+        descriptions[(EMOTIONS.index(emotion), level if emotion != "neutral" else 1)].append(e)
+    return {
+        "clips": clips,
+        "tokens": {t: minilm.token_embeddings(t) for t in {c["transcript"] for c in clips}},
+        "content_partners": [[j for j in by_source[c["source"]] if j != i] for i, c in enumerate(clips)],
+        "emotion_partners": [[j for j in by_cell[(c["emotion"], c["level"])] if clips[j]["source"] != c["source"]] for c in clips],
+        "descriptions": descriptions,
+    }
 
 
 class MedtalkModule(TrainingModule):
