@@ -34,11 +34,10 @@ from pathlib import Path
 
 import numpy as np
 
-from emohead.emotion.prototypes import EXPRESSIVE
 from emohead.face import blendshapes as bs
 from emohead.face.analyze import FaceLandmarker, analyze_portrait
 from emohead.face.geometry import apply_pose
-from emohead.face.model import FaceModel
+from emohead.face.model import GAIN_SPREAD, FaceModel, display_channels, extra_displacement, gain_smoother, gain_vertex_weights
 from emohead.render.warp import WarpRenderer
 from emohead.video.io import read_frames
 
@@ -46,15 +45,6 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "video"
 FACES = ("cremad/1001_DFA_NEU_XX.flv", "grid_s1/s1/bbaf3s.mp4", "grid/brbk7n.mpg")
 GAINS = np.arange(1.0, 4.01, 0.25)
 STEP = 0.5
-
-
-def channels() -> list[str]:
-    """Expressive channels an emotion may use, speech, gaze and blink channels left out."""
-    return [
-        n
-        for n in EXPRESSIVE
-        if n not in bs.SPEECH_CHANNELS and n not in ("cheekPuff", "tongueOut") and not n.startswith(("jaw", "mouthLeft", "mouthRight"))
-    ]
 
 
 def measure(fm: FaceModel, faces: list[np.ndarray]) -> dict[str, np.ndarray]:
@@ -66,7 +56,7 @@ def measure(fm: FaceModel, faces: list[np.ndarray]) -> dict[str, np.ndarray]:
         for p in portraits:
             mesh = fm.mesh(p.neutral, p.blendshapes[None], p.pose[None])[0]
             rest.append(analyze_portrait(WarpRenderer(p).render(mesh), 256, landmarker=lm).blendshapes)
-        for name in channels():
+        for name in display_channels():
             k, rises = bs.INDEX[name], []
             for gain in GAINS:
                 vals = []
@@ -102,30 +92,6 @@ def gains_from(rises: dict[str, np.ndarray]) -> tuple[dict[str, float], list[str
     return {name: pair_gain.get(_pair(name), floor) for name in rises}, unread
 
 
-def vertex_weights(template: np.ndarray) -> np.ndarray:
-    """(478,) how much of a channel's gain each vertex takes: 0 on the face oval, rising to 1 at 0.3 eye-distances inside it."""
-    from emohead.render.warp import FACE_OVAL
-
-    dist = np.linalg.norm(template[:, None, :2] - template[FACE_OVAL][None, :, :2], axis=2).min(1)
-    return np.clip(dist / 0.3, 0.0, 1.0).astype(np.float32)
-
-
-SPREAD = 0.12  # eye-distances: the Gaussian over which a channel's extra displacement is shared with its neighbours
-
-
-def smoother(template: np.ndarray) -> np.ndarray:
-    """(478, 478) row-normalised Gaussian weights over the template's surface (x, y)."""
-    d2 = ((template[:, None, :2] - template[None, :, :2]) ** 2).sum(-1)
-    w = np.exp(-d2 / (2 * SPREAD**2))
-    return (w / w.sum(1, keepdims=True)).astype(np.float32)
-
-
-def extra_displacement(row: np.ndarray, gain: float, weights: np.ndarray, smooth: np.ndarray) -> np.ndarray:
-    """What a gain adds to a basis row: (gain - 1) x the row, smoothed over the surface (a raised brow carries
-    the forehead above it, so no triangle folds) and faded to none at the face oval."""
-    return (gain - 1.0) * (smooth @ row) * weights[:, None]
-
-
 def apply_gains(basis: np.ndarray, fitted: np.ndarray, gains: dict[str, float], weights: np.ndarray, smooth: np.ndarray) -> None:
     """basis[k] = fitted[k] + extra displacement, for every channel with a gain."""
     for name, g in gains.items():
@@ -140,7 +106,7 @@ def main() -> None:
     args = ap.parse_args()
     t0 = time.time()
     fm = FaceModel.load(args.model)
-    weights, smooth = vertex_weights(fm.template), smoother(fm.template)
+    weights, smooth = gain_vertex_weights(fm.template), gain_smoother(fm.template)
     for key in ("expression_gain", "expression_gain_fades_at_oval", "expression_gain_unread_channels", "expression_gain_command"):
         fm.info.pop(key, None)
     fm.basis = FaceModel.load(args.fitted).basis.copy()  # always start from the fitted basis
@@ -149,7 +115,7 @@ def main() -> None:
     fitted = fm.basis.copy()
     apply_gains(fm.basis, fitted, gains, weights, smooth)
     fm.info["expression_gain"] = gains
-    fm.info["expression_gain_spread"] = SPREAD
+    fm.info["expression_gain_spread"] = GAIN_SPREAD
     fm.info["expression_gain_unread_channels"] = unread
     fm.info["expression_gain_command"] = "python scripts/calibrate_basis_gain.py --fitted FITTED"
     fm.save(args.model)

@@ -79,3 +79,31 @@ def test_ibug_mapping_is_ordered_like_ibug():
     assert np.all(np.diff(lm[0:9, 1]) > -0.02) and lm[8, 1] == lm[:, 1].max()  # jaw runs down to the chin
     assert lm[36, 0] < lm[39, 0] < lm[42, 0] < lm[45, 0]  # eye corners left to right in the image
     assert lm[48, 0] < lm[51, 0] < lm[54, 0] and lm[51, 1] < lm[57, 1]
+
+
+def test_display_gain_enlarges_a_requested_expression_and_leaves_the_rest_and_the_lips_alone(demo_face):
+    """The shipped display gain (2) draws a departure from the rest larger than the basis alone, reproduces the
+    rest itself exactly, and never changes the inner-lip gap (speech owns it)."""
+    from emohead.emotion.prototypes import load_prototypes
+    from emohead.face.model import INNER_LIPS
+
+    fm = demo_face.face_model
+    assert fm.info["display_gain"] == 2.0
+    plain = FaceModel(fm.template, fm.basis, dict(fm.info, display_gain=1.0))
+    rest = demo_face.blendshapes
+    sad = np.clip(rest + load_prototypes().label_offset("sad", 1.0), 0, 1)
+    w = np.stack([rest, sad])
+    for model in (fm, plain):
+        at_rest, shown = model.canonical(demo_face.neutral, w, rest)
+        assert np.allclose(at_rest, demo_face.canonical, atol=1e-5)  # the portrait as analysed
+    gained = np.linalg.norm(fm.canonical(demo_face.neutral, w, rest)[1] - demo_face.canonical, axis=1)
+    basis_only = np.linalg.norm(plain.canonical(demo_face.neutral, w, rest)[1] - demo_face.canonical, axis=1)
+    assert gained.max() > 1.6 * basis_only.max()  # brows and lip corners move further
+    upper, lower = INNER_LIPS
+
+    def gap(m):
+        return float((m[lower, 1] - m[upper, 1]).mean())
+
+    assert abs(gap(fm.canonical(demo_face.neutral, w, rest)[1]) - gap(plain.canonical(demo_face.neutral, w, rest)[1])) < 1e-4
+    # no rest named (analysis, and faces shown as measured): the basis alone
+    assert np.allclose(fm.canonical(demo_face.neutral, sad[None])[0], plain.canonical(demo_face.neutral, sad[None])[0])

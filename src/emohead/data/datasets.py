@@ -57,7 +57,8 @@ class _CacheRows:
         self.cache = cache if isinstance(cache, Cache) else Cache(cache)
         self.rows = [r for r in self.cache.index() if (split is None or r["split"] == split) and (synthetic or not r["synthetic"])]
         self.fields = tuple(fields)
-        self.reference_fields = tuple(reference_fields)  # returned as ref_NAME: the clip's first frame, not the window's
+        self.reference_fields = tuple(reference_fields)  # returned as ref_NAME: the first frame of the clip (of its
+        # source recording for a synthetic row), not the window's
         self._load = lru_cache(maxsize=1024)(self._read)
 
     def _read(self, clip_id: str) -> dict[str, np.ndarray]:
@@ -72,6 +73,11 @@ class _CacheRows:
         return {k: arrays[k] for k in set(self.fields) | set(self.reference_fields)}
 
     def _labels(self, row: dict, arrays: dict) -> dict:
+        if self.reference_fields and row["synthetic"] and row["source_clip"] != row["clip_id"]:
+            # a synthetic row's own first frame already wears the emotion it teaches, so a model given it as the
+            # identity learns to copy it and ignore the label; the real recording it was made from is the
+            # reference instead, as a portrait is at inference
+            arrays = self._load(row["source_clip"])
         refs = {f"ref_{k}": arrays[k][0] for k in self.reference_fields}
         return {
             "emotion": EMOTIONS.index(row["emotion"]) if row["emotion"] in EMOTIONS else -1,

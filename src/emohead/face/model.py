@@ -24,6 +24,13 @@ from emohead.face import blendshapes as bs
 from emohead.face.geometry import RIGID_VERTICES, apply_pose, pose_from_similarity, similarity_fit
 
 N_VERTICES = dims.N_MESH
+INNER_LIPS = (np.array([82, 13, 312]), np.array([87, 14, 317]))  # upper / lower inner-lip mesh vertices
+
+
+def lip_gap_gradient(basis: np.ndarray) -> np.ndarray:
+    """(52,) change of the inner-lip gap (canonical units) per unit of each channel: the gap is linear in w."""
+    upper, lower = INNER_LIPS
+    return basis[:, lower, 1].mean(1) - basis[:, upper, 1].mean(1)
 
 
 def canonicalize(points: np.ndarray, template: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -33,26 +40,100 @@ def canonicalize(points: np.ndarray, template: np.ndarray) -> tuple[np.ndarray, 
     return canonical, pose_from_similarity(s, rot, t)
 
 
+GAIN_SPREAD = 0.12  # eye-distances: the Gaussian over which a gain's extra displacement is shared with neighbours
+GAIN_FADE = 0.3  # eye-distances inside the face oval over which a gain fades in from none
+
+
+def gain_vertex_weights(template: np.ndarray) -> np.ndarray:
+    """(478,) how much of a channel's gain each vertex takes: 0 on the face oval, rising to 1 at GAIN_FADE inside it
+    (hairline, temples and jaw edge are held by the skull; moving them would tear the face from its surroundings)."""
+    from emohead.render.warp import FACE_OVAL
+
+    dist = np.linalg.norm(template[:, None, :2] - template[FACE_OVAL][None, :, :2], axis=2).min(1)
+    return np.clip(dist / GAIN_FADE, 0.0, 1.0).astype(np.float32)
+
+
+def gain_smoother(template: np.ndarray) -> np.ndarray:
+    """(478, 478) row-normalised Gaussian weights over the template's surface (x, y)."""
+    d2 = ((template[:, None, :2] - template[None, :, :2]) ** 2).sum(-1)
+    w = np.exp(-d2 / (2 * GAIN_SPREAD**2))
+    return (w / w.sum(1, keepdims=True)).astype(np.float32)
+
+
+def extra_displacement(row: np.ndarray, gain: float, weights: np.ndarray, smooth: np.ndarray) -> np.ndarray:
+    """What a gain adds to a basis row: (gain - 1) x the row, smoothed over the surface (a raised brow carries
+    the forehead above it, so no triangle folds) and faded to none at the face oval."""
+    return (gain - 1.0) * (smooth @ row) * weights[:, None]
+
+
+def display_channels() -> list[str]:
+    """The expressive channels an emotion shows through: brows, eye squint / widen, cheek raise, nose wrinkle,
+    dimple, smile, lip-corner depress and stretch, lip press, chin raise (speech, gaze, blinks and jaw left out)."""
+    from emohead.emotion.prototypes import EXPRESSIVE
+
+    return [
+        n
+        for n in EXPRESSIVE
+        if n not in bs.SPEECH_CHANNELS and n not in ("cheekPuff", "tongueOut") and not n.startswith(("jaw", "mouthLeft", "mouthRight"))
+    ]
+
+
 @dataclass
 class FaceModel:
-    """Linear face model. template: (478, 3); basis: (52, 478, 3); both float32, canonical units."""
+    """Linear face model. template: (478, 3); basis: (52, 478, 3); both float32, canonical units.
+
+    The display gain (``info["display_gain"]``, ``scripts/calibrate_display_gain.py``): the basis is fitted to
+    MediaPipe's scores and takes a portrait's own expression out of its identity shape (analysis:
+    :meth:`identity_neutral`), but an expression requested with it is drawn too small to be recognised at a
+    glance (MediaPipe's scores flatten out on strong expressions). ``display`` (52, 478, 3) adds (gain - 1) x
+    the smoothed basis row, faded to none at the face oval, on :func:`display_channels`, per unit of departure
+    from a ``rest`` expression that a motion model names (the relaxed face an emotion is put on; a portrait
+    keeping its own expression rests at its own). What it would add to the inner-lip gap is taken back along
+    the jaw: speech owns the gap.
+    """
 
     template: np.ndarray
     basis: np.ndarray
     info: dict
+    display: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.display is None:
+            self.set_display_gain(float(self.info.get("display_gain", 1.0)))
+
+    def set_display_gain(self, gain: float) -> None:
+        """Recompute ``display`` for ``gain`` (1: the basis alone) and record it in ``info``."""
+        self.info["display_gain"] = float(gain)
+        display = np.zeros_like(self.basis)
+        if gain != 1.0:
+            weights, smooth = gain_vertex_weights(self.template), gain_smoother(self.template)
+            for k in bs.indices(display_channels()):
+                display[k] = extra_displacement(self.basis[k], gain, weights, smooth)
+        jaw = bs.INDEX["jawOpen"]
+        undo = lip_gap_gradient(display) / lip_gap_gradient(self.basis)[jaw]  # (52,) jaw per unit of each channel
+        self.display = display - undo[:, None, None] * self.basis[jaw][None]
+
+    def expression(self, blendshapes: np.ndarray, rest: np.ndarray | None = None) -> np.ndarray:
+        """(T, 52) -> (T, 478 * 3) float32: what the blendshapes add to an identity's neutral shape; with ``rest``
+        (52,), departures from it also move by the display gain."""
+        w = blendshapes.astype(np.float32)
+        flat = w @ self.basis.reshape(bs.COUNT, -1)
+        if rest is not None and self.display.any():
+            flat += (w - rest.astype(np.float32)) @ self.display.reshape(bs.COUNT, -1)
+        return flat
 
     def identity_neutral(self, canonical: np.ndarray, blendshapes: np.ndarray) -> np.ndarray:
         """The identity's expressionless shape: a portrait's canonical mesh minus its own expression."""
-        return canonical - np.tensordot(blendshapes, self.basis, axes=1)
+        return canonical - self.expression(blendshapes[None])[0].reshape(N_VERTICES, 3)
 
-    def canonical(self, neutral: np.ndarray, blendshapes: np.ndarray) -> np.ndarray:
-        """neutral (478, 3), blendshapes (T, 52) -> canonical meshes (T, 478, 3) float32."""
-        flat = blendshapes.astype(np.float32) @ self.basis.reshape(bs.COUNT, -1)
-        return neutral[None].astype(np.float32) + flat.reshape(-1, N_VERTICES, 3)
+    def canonical(self, neutral: np.ndarray, blendshapes: np.ndarray, rest: np.ndarray | None = None) -> np.ndarray:
+        """neutral (478, 3), blendshapes (T, 52) -> canonical meshes (T, 478, 3) float32 (``rest``: see
+        :meth:`expression`)."""
+        return neutral[None].astype(np.float32) + self.expression(blendshapes, rest).reshape(-1, N_VERTICES, 3)
 
-    def mesh(self, neutral: np.ndarray, blendshapes: np.ndarray, pose: np.ndarray) -> np.ndarray:
-        """Posed meshes (T, 478, 3) in pixels."""
-        return apply_pose(self.canonical(neutral, blendshapes), pose).astype(np.float32)
+    def mesh(self, neutral: np.ndarray, blendshapes: np.ndarray, pose: np.ndarray, rest: np.ndarray | None = None) -> np.ndarray:
+        """Posed meshes (T, 478, 3) in pixels (``rest``: see :meth:`expression`)."""
+        return apply_pose(self.canonical(neutral, blendshapes, rest), pose).astype(np.float32)
 
     def fit_blendshapes(self, neutral: np.ndarray, lm68: np.ndarray, ridge: float = 2e-3) -> np.ndarray:
         """Blendshapes (T, 52) in [0, 1] whose 68 landmarks best match ``lm68`` (T, 68, 2 or 3), canonical.

@@ -13,8 +13,8 @@ import numpy as np
 from emohead import dims
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.face import blendshapes as bs
+from emohead.face.model import INNER_LIPS, lip_gap_gradient
 
-INNER_LIPS = (np.array([82, 13, 312]), np.array([87, 14, 317]))  # upper / lower inner-lip mesh vertices
 BLINK_SHAPE = np.array([0.35, 0.85, 1.0, 0.85, 0.5, 0.2, 0.05], np.float32)  # 7 frames at 25 fps = 280 ms
 
 
@@ -82,12 +82,6 @@ def scaled_head_motion(inputs, scale: float, fps: float, rng: np.random.Generato
     pose = head_motion(base, inputs.audio.energy_db, inputs.emotion.weights, fps, rng)
     pose[:, :3] = base[:3] + scale * (pose[:, :3] - base[:3])
     return pose
-
-
-def lip_gap_gradient(basis: np.ndarray) -> np.ndarray:
-    """(52,) change of the inner-lip gap (canonical units) per unit of each channel: the gap is linear in w."""
-    upper, lower = INNER_LIPS
-    return basis[:, lower, 1].mean(1) - basis[:, upper, 1].mean(1)
 
 
 def add_emotion(w: np.ndarray, emotion: np.ndarray, basis: np.ndarray) -> np.ndarray:

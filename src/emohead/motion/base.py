@@ -76,7 +76,9 @@ class Motion:
 
     blendshapes: (T, 52) float32 in [0, 1], ARKit names (face.blendshapes.NAMES order);
     pose: (T, 6) float64 [pitch, yaw, roll (rad), tx, ty (crop px), scale (crop px per canonical unit)];
-    neutral: (478, 3) the identity's canonical neutral shape; face_model: the model tying them together.
+    neutral: (478, 3) the identity's canonical neutral shape; face_model: the model tying them together;
+    rest: (52,) the expression the face rests at (the relaxed face an emotion is put on, or the portrait's own):
+    departures from it are drawn with the face model's display gain (``FaceModel.display``). None: the basis alone.
     """
 
     blendshapes: np.ndarray
@@ -84,6 +86,7 @@ class Motion:
     neutral: np.ndarray
     face_model: FaceModel
     fps: float = float(dims.FPS)
+    rest: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.blendshapes)
@@ -91,7 +94,7 @@ class Motion:
     def mesh(self, start: int = 0, stop: int | None = None) -> np.ndarray:
         """(n, 478, 3) float32 posed mesh in crop pixels for frames [start, stop)."""
         sl = slice(start, stop)
-        return self.face_model.mesh(self.neutral, self.blendshapes[sl], self.pose[sl])
+        return self.face_model.mesh(self.neutral, self.blendshapes[sl], self.pose[sl], self.rest)
 
     def lm68(self, chunk: int = 2000) -> np.ndarray:
         """(T, 68, 3) float32 iBUG landmarks in crop pixels (computed in chunks: memory stays flat)."""
@@ -99,7 +102,7 @@ class Motion:
 
     def canonical_lm68(self) -> np.ndarray:
         """(T, 68, 3) float32 pose-free iBUG landmarks, canonical units."""
-        return to_ibug68(self.face_model.canonical(self.neutral, self.blendshapes))
+        return to_ibug68(self.face_model.canonical(self.neutral, self.blendshapes, self.rest))
 
     def resample(self, fps: float) -> Motion:
         """The same motion at ``fps``, for 3D tools that animate at another rate (MEDTalk's rig runs at 60):

@@ -53,4 +53,5 @@ class LandmarkMotionModel(MotionModel):
         if self.blinks:
             add_blinks(w, fps, rng)
         pose = scaled_head_motion(inputs, self.head_motion_scale, fps, rng)
-        return Motion(blendshapes=w, pose=pose, neutral=portrait.neutral, face_model=portrait.face_model, fps=fps)
+        rest = portrait.blendshapes  # the network's landmarks depart from the portrait's own face
+        return Motion(blendshapes=w, pose=pose, neutral=portrait.neutral, face_model=portrait.face_model, fps=fps, rest=rest)

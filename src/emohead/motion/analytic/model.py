@@ -103,6 +103,7 @@ class AnalyticMotionModel(MotionModel):
             w[:, expressive] = portrait.blendshapes[expressive]
         gaze = bs.indices(bs.GAZE_CHANNELS)
         w[:, gaze] = portrait.blendshapes[gaze]
+        rest = w[0].copy()  # the face before speech and emotion: the relaxed one, or the portrait's own
         neutral = closed_neutral(portrait.neutral, portrait.face_model.basis, w[0])
         w[:, SPEECH] += speech[:, SPEECH]
         if emotion is not None:
@@ -112,4 +113,4 @@ class AnalyticMotionModel(MotionModel):
             add_blinks(w, fps, rng)
         np.clip(w, 0.0, 1.0, out=w)
         pose = scaled_head_motion(inputs, self.head_motion_scale, fps, rng)
-        return Motion(blendshapes=w, pose=pose, neutral=neutral, face_model=portrait.face_model, fps=fps)
+        return Motion(blendshapes=w, pose=pose, neutral=neutral, face_model=portrait.face_model, fps=fps, rest=rest)

@@ -143,7 +143,7 @@ class EmoSpeakerMotionModel(MotionModel):
         if self.blinks:
             add_blinks(w, fps, rng)
         pose = absolute_pose(rel * self.head_motion_scale, portrait.pose)
-        return Motion(blendshapes=w, pose=pose, neutral=portrait.neutral, face_model=portrait.face_model, fps=fps)
+        return Motion(blendshapes=w, pose=pose, neutral=portrait.neutral, face_model=portrait.face_model, fps=fps, rest=ref)
 
 
 def _request_at(weights: np.ndarray | None, frame: int) -> tuple[str, float]:

@@ -110,8 +110,11 @@ class MedtalkMotionModel(MotionModel):
             w = self.net.decode(code, content)[0].numpy()
         widen_mouth(w, self.mouth_gain)
         expressive = bs.indices(EXPRESSIVE)
+        rest = np.zeros(bs.COUNT, np.float32)
+        rest[expressive] = load_prototypes().baseline[expressive]  # the rig's relaxed face
         if inputs.emotion.kind is None:  # no request: the portrait keeps its own expression
-            w[:, expressive] += portrait.blendshapes[expressive] - load_prototypes().baseline[expressive]
+            w[:, expressive] += portrait.blendshapes[expressive] - rest[expressive]
+            rest[expressive] = portrait.blendshapes[expressive]
         gaze = bs.indices(bs.GAZE_CHANNELS)
         w[:, gaze] = portrait.blendshapes[gaze]
         w[:, bs.indices(bs.BLINK_CHANNELS)] = 0.0
@@ -120,4 +123,4 @@ class MedtalkMotionModel(MotionModel):
         if self.blinks:
             add_blinks(w, fps, rng)
         pose = scaled_head_motion(inputs, self.head_motion_scale, fps, rng)
-        return Motion(blendshapes=w.astype(np.float32), pose=pose, neutral=neutral, face_model=portrait.face_model, fps=fps)
+        return Motion(blendshapes=w.astype(np.float32), pose=pose, neutral=neutral, face_model=portrait.face_model, fps=fps, rest=rest)

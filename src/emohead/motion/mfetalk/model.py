@@ -132,7 +132,9 @@ class MfetalkMotionModel(MotionModel):
         rel = out[:, dims.N_BLENDSHAPES :] * np.array([self.head_motion_scale] * 3 + [1.0] * 3, np.float32)
         pose = absolute_pose(rel, portrait.pose)
         rest = closed_neutral(portrait.neutral, portrait.face_model.basis, np.percentile(w, 5, axis=0))  # lips meet at the most closed
-        return Motion(blendshapes=w.astype(np.float32), pose=pose, neutral=rest, face_model=portrait.face_model, fps=float(dims.FPS))
+        return Motion(
+            blendshapes=w.astype(np.float32), pose=pose, neutral=rest, face_model=portrait.face_model, fps=float(dims.FPS), rest=neutral
+        )
 
 
 def _window(x: np.ndarray, s: int, e: int):
