@@ -21,12 +21,9 @@ from emohead.render import RENDERERS
 
 MODELS = list(specs())
 # Known defects of bundled weights, measured by the test below; strict, so fixing one turns it into a failure
-# to remove from here. The bundled mul2lm was trained on 1.1 min of real speech and its outputs for happy and sad
-# differ by 0.0002 in any blendshape (issue "Emotion that shows ...": retrain so the emotion carries).
-INERT = {
-    ("mul2lm", kind): "bundled mul2lm weights ignore the emotional portrait (max blendshape change 0.0002)"
-    for kind in ("label", "timeline", "intensity_curve", "reference")
-}
+# to remove from here. (The mul2lm bundled before 2026-11-24 ignored its emotional portrait; retrained with each
+# synthetic row's real source recording as the identity reference, it honours every kind it declares.)
+INERT: dict[tuple[str, str], str] = {}
 HAS_TORCH = True
 try:
     import torch  # noqa: F401

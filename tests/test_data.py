@@ -321,3 +321,23 @@ def test_interrupted_run_resumes_where_it_stopped(trees, tmp_path, monkeypatch):
     assert len(list((tmp_path / "c" / "clips").glob("*.npz"))) == 1 and not list((tmp_path / "c").rglob(".*partial*"))
     again = prepare(trees / "cremad", "cremad", tmp_path / "c")
     assert (again.done_before, again.prepared, again.clips) == (1, 1, 2)
+
+
+def test_a_synthetic_rows_reference_is_its_real_source_recording(trees, tmp_path):
+    """A model given a synthetic row's own first frame as the identity copies its emotion from it and learns to
+    ignore the label (eapc and mul2lm did: a label changed their landmarks by 0.0013 eye-distances). The reference
+    is the real recording the row was made from, as a portrait is at inference; real rows keep their own."""
+    from emohead.data.corpus import augment
+
+    prepare(trees / "cremad", "cremad", tmp_path / "c")
+    cache = Cache(tmp_path / "c")
+    augment(cache, emotions=("happy",))
+    cache.write_index()
+    windows = WindowDataset(cache, window=25, split=None, reference_fields=("lm68", "blendshapes"))
+    first_window = {windows.rows[r]["clip_id"]: i for i, (r, _) in reversed(list(enumerate(windows.items)))}
+    src = next(r for r in windows.rows if not r["synthetic"] and r["emotion"] != "happy")
+    real, syn = windows[first_window[src["clip_id"]]], windows[first_window[f"{src['clip_id']}_syn_happy_3"]]
+    first = cache.load(src["clip_id"])
+    assert np.array_equal(real["ref_lm68"], first["lm68"][0]) and np.array_equal(syn["ref_lm68"], first["lm68"][0])
+    smile = bs.indices(("mouthSmileLeft", "mouthSmileRight"))
+    assert syn["ref_blendshapes"][smile].mean() < cache.load(f"{src['clip_id']}_syn_happy_3")["blendshapes"][0, smile].mean() - 0.3

@@ -4,7 +4,8 @@ real CREMA-D clips.
 FACS (Ekman & Friesen's EMFACS prototypes) decides *which* channels an emotion moves and in which
 direction; the CREMA-D actor's clips (one per emotion, ``scripts/calibrate_emotions.py``) set the
 magnitude of every channel MediaPipe measures: calibrated = mean(FACS default, measured change at the
-expression's apex against the actor's neutral clip, clipped at 0). The apex is each channel's 90th
+expression's apex against the actor's neutral clip, clipped at 0 and scaled from the clips' intensity level to
+a full acted apex: CREMA-D "XX" counts as level 2, so the change is divided by 0.7). The apex is each channel's 90th
 percentile over the clip: a prototype is the expression at its peak (FACS "apex"), while a clip
 mean would average in the neutral onset and offset. Channels MediaPipe never reports (noseSneer,
 cheekSquint) and emotions CREMA-D lacks (surprise, contempt) keep the FACS default.
@@ -59,13 +60,17 @@ EXPRESSIVE = tuple(
 )
 
 
-def calibrate(measured: dict[str, np.ndarray], neutral: np.ndarray) -> dict[str, dict[str, float]]:
+def calibrate(measured: dict[str, np.ndarray], neutral: np.ndarray, level: int | None = None) -> dict[str, dict[str, float]]:
     """Blend FACS defaults with measured apex blendshapes per emotion (each (52,)) against ``neutral``.
 
-    Only channels in an emotion's FACS set change, and only when MediaPipe reports them (the neutral
-    clip or the emotional clip has a non-zero value).
+    ``level``: the clips' dataset intensity level (None: unspecified, CREMA-D "XX"). Intensity 1 is the apex
+    of a full acted expression (MEAD level 3, CREMA-D "HI"), so a change measured at another level is scaled to
+    it: divided by ``level_weight(level)`` (XX counts as level 2, 0.7), capped at 1. Only channels in an
+    emotion's FACS set change, and only when MediaPipe reports them (the neutral clip or the emotional clip has
+    a non-zero value).
     """
     out = {}
+    to_full = 1.0 / level_weight(level)
     for emotion, facs in FACS_PROTOTYPES.items():
         calibrated = dict(facs)
         if emotion in measured:
@@ -73,7 +78,7 @@ def calibrate(measured: dict[str, np.ndarray], neutral: np.ndarray) -> dict[str,
             for ch, v in facs.items():
                 i = bs.INDEX[ch]
                 if measured[emotion][i] > 1e-3 or neutral[i] > 1e-3:
-                    calibrated[ch] = round(float(0.5 * v + 0.5 * max(delta[i], 0.0)), 4)
+                    calibrated[ch] = round(float(0.5 * v + 0.5 * min(max(delta[i], 0.0) * to_full, 1.0)), 4)
         out[emotion] = calibrated
     return out
 

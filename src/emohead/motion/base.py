@@ -150,8 +150,16 @@ class MotionModel:
 
     def save_pretrained(self, directory) -> None:
         """Write what ``load_motion_model(name, weights=directory)`` needs to give the same motion: the network
-        (``self.net``), and whatever else a model keeps beside it (override to add it)."""
+        (``self.net``), the calibrated mouth gain beside it when the weights folder (``self.folder``) has one, and
+        whatever else a model keeps beside it (override to add it)."""
+        import shutil
+
+        from emohead.motion.animate import MOUTH_FILE
+
         net = getattr(self, "net", None)
         if net is None:
             raise TypeError(f"{self.name} has nothing learnt to save")
         net.save_pretrained(directory)
+        folder = getattr(self, "folder", None)
+        if folder is not None and (Path(folder) / MOUTH_FILE).is_file():
+            shutil.copyfile(Path(folder) / MOUTH_FILE, Path(directory) / MOUTH_FILE)

@@ -15,7 +15,7 @@ from emohead import dims
 from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
 from emohead.face import blendshapes as bs
 from emohead.face.ibug68 import to_ibug68
-from emohead.motion.animate import add_blinks, scaled_head_motion
+from emohead.motion.animate import add_blinks, mouth_gain, scaled_head_motion, widen_mouth
 from emohead.motion.base import Motion, MotionInputs, MotionModel
 
 
@@ -33,9 +33,13 @@ class LandmarkMotionModel(MotionModel):
     :meth:`predict` -> (T, 68, 2 or 3) canonical landmarks."""
 
     def __init__(self, weights: str | Path | None = None, head_motion: float = 1.0, blinks: bool = True):
+        from emohead.weights import resolve_weights
+
         spec = self.spec
-        self.net = spec.load(spec.network).from_pretrained(weights or spec.weights_location)
+        self.folder = Path(resolve_weights(weights or spec.weights_location, f"{spec.name} weights"))
+        self.net = spec.load(spec.network).from_pretrained(self.folder)
         self.head_motion_scale, self.blinks = head_motion, blinks
+        self.mouth_gain = mouth_gain(self.folder)  # scripts/calibrate_mouth.py --write: a regression narrows the opening
 
     def predict(self, inputs: MotionInputs) -> np.ndarray:
         raise NotImplementedError
@@ -47,7 +51,8 @@ class LandmarkMotionModel(MotionModel):
         rng = np.random.default_rng(inputs.seed)
         with quiet_inference():
             lm = self.predict(inputs)
-        w = portrait.face_model.fit_blendshapes(portrait.neutral, lm)
+        w = widen_mouth(portrait.face_model.fit_blendshapes(portrait.neutral, lm), self.mouth_gain)
+        np.clip(w, 0.0, 1.0, out=w)
         gaze = bs.indices(bs.GAZE_CHANNELS)
         w[:, gaze] = portrait.blendshapes[gaze]
         if self.blinks:

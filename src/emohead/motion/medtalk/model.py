@@ -16,7 +16,6 @@ change from rest, calibrated on real talking clips (``scripts/calibrate_mouth.py
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +25,7 @@ from emohead.audio.features import flat_mfcc_windows
 from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.face import blendshapes as bs
-from emohead.motion.animate import MOUTH_FILE, add_blinks, closed_neutral, mouth_gain, scaled_head_motion, widen_mouth
+from emohead.motion.animate import add_blinks, closed_neutral, mouth_gain, scaled_head_motion, widen_mouth
 from emohead.motion.base import Motion, MotionInputs, MotionModel
 from emohead.motion.medtalk import rig as R
 from emohead.weights import resolve_weights
@@ -41,11 +40,6 @@ class MedtalkMotionModel(MotionModel):
         self.net = spec.load(spec.network).from_pretrained(self.folder)
         self.head_motion_scale, self.blinks = head_motion, blinks
         self.mouth_gain = mouth_gain(self.folder)
-
-    def save_pretrained(self, directory) -> None:
-        super().save_pretrained(directory)
-        if (self.folder / MOUTH_FILE).is_file():
-            shutil.copyfile(self.folder / MOUTH_FILE, Path(directory) / MOUTH_FILE)
 
     def frame_intensity(self, inputs: MotionInputs) -> np.ndarray:
         """(T,) the FIM's intensity per frame from the voice and the words (smoothed)."""

@@ -17,7 +17,6 @@ weights scales the mouth's movement (guided sampling narrows it), calibrated on 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +27,7 @@ from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.errors import EmoheadError
 from emohead.face import blendshapes as bs
-from emohead.motion.animate import MOUTH_FILE, absolute_pose, closed_neutral, mouth_gain, widen_mouth
+from emohead.motion.animate import absolute_pose, closed_neutral, mouth_gain, widen_mouth
 from emohead.motion.base import Motion, MotionInputs, MotionModel
 from emohead.motion.mfetalk.network import CHANNELS, CONTEXT, NULL, WINDOW
 from emohead.weights import resolve_weights
@@ -61,11 +60,6 @@ class MfetalkMotionModel(MotionModel):
             raise EmoheadError(
                 f"--guidance {guidance!r}: give a scale from 0 to {MAX_GUIDANCE:g} (1 = no guidance; default {DEFAULT_GUIDANCE:g})"
             )
-
-    def save_pretrained(self, directory) -> None:
-        super().save_pretrained(directory)
-        if (self.folder / MOUTH_FILE).is_file():
-            shutil.copyfile(self.folder / MOUTH_FILE, Path(directory) / MOUTH_FILE)
 
     def _conditions(self, inputs: MotionInputs):
         """Per-frame (label, intensity, AU target (T, 52)) and the neutral state (52,)."""
