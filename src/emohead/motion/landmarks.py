@@ -58,5 +58,9 @@ class LandmarkMotionModel(MotionModel):
         if self.blinks:
             add_blinks(w, fps, rng)
         pose = scaled_head_motion(inputs, self.head_motion_scale, fps, rng)
-        rest = portrait.blendshapes  # the network's landmarks depart from the portrait's own face
+        # what the display gain measures departures from: the relaxed face a requested emotion is put on (the
+        # synthetic rows taught the network relaxed face + emotion), else the portrait's own face
+        rest = portrait.blendshapes.copy()
+        if inputs.emotion.kind not in (None, "voice"):
+            rest[bs.indices(EXPRESSIVE)] = load_prototypes().baseline[bs.indices(EXPRESSIVE)]
         return Motion(blendshapes=w, pose=pose, neutral=portrait.neutral, face_model=portrait.face_model, fps=fps, rest=rest)
