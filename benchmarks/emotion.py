@@ -12,6 +12,8 @@ classifier (research-only weights, not shipped) reads them. Reported per model:
   at intensity 1 (the issue's target: at least 4 of 7 on each portrait for the default model);
 - lift: mean over the six non-neutral emotions of P(requested | emotion render) - P(requested | neutral render);
 - monotone: whether the mean P(requested) rises from 0.33 to 0.66 to 1, per emotion;
+- reference: for models that take a reference portrait, the lift of P(emotion) when CREMA-D actor 1001's acted
+  apex frame of that emotion is the reference, over the neutral label; transferred = lift above 0.05;
 - the reference rate: the same classifier on the real acted CREMA-D clips (one actor, six emotions).
 
 Held-back portraits: the three official portraits in shared/data/portraits and the first frames of the three
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -108,13 +111,52 @@ def bench_model(name: str, fer, analysed: dict, weights: str | None = None) -> d
     }
 
 
+@lru_cache(maxsize=1)
+def acted_apexes() -> dict[str, np.ndarray]:
+    """emotion -> the apex frame of CREMA-D actor 1001's acted clip (where MediaPipe's scores of the emotion's
+    prototype channels peak): real photos of each emotion, used as reference portraits."""
+    from emohead.emotion.prototypes import load_prototypes
+    from emohead.face.analyze import track_video
+
+    protos, out = load_prototypes(), {}
+    for code, emotion in ACTED:
+        if emotion == "neutral":
+            continue
+        path = SHARED / "video" / "cremad" / f"1001_DFA_{code}_XX.flv"
+        frames = list(read_frames(path))
+        _, shapes, found = track_video(path)
+        chans = protos.label_offset(emotion, 1.0) > 0
+        score = np.where(found, shapes[:, chans].sum(1), -np.inf)
+        out[emotion] = frames[int(np.argmax(score))]
+    return out
+
+
+def reference_transfer(name: str, fer, analysed: dict, apexes: dict[str, np.ndarray], weights: str | None = None) -> dict:
+    """Per acted emotion: mean lift of P(that emotion) when its real apex photo is the reference portrait, over
+    the render with a neutral label; transferred = lift above 0.05."""
+    model = emohead.load_motion_model(name, weights=weights)
+    lift = {}
+    for emotion, photo in apexes.items():
+        k, rises = fer_index(emotion), []
+        for inputs in analysed.values():
+            renderer = emohead.load_renderer("warp", inputs.portrait)
+            with_ref = fer_probs(fer, renderer, model.generate(inputs.with_emotion(reference=photo)))
+            neutral = fer_probs(fer, renderer, model.generate(inputs.with_emotion("neutral")))
+            rises.append(float(with_ref[k] - neutral[k]))
+        lift[emotion] = float(np.mean(rises))
+    return {"lift": lift, "transferred": [e for e, v in lift.items() if v > 0.05]}
+
+
+ACTED = (("ANG", "angry"), ("DIS", "disgust"), ("FEA", "fear"), ("HAP", "happy"), ("NEU", "neutral"), ("SAD", "sad"))
+
+
 def real_reference(fer) -> dict:
     """The classifier on the real acted clips: per clip, the share of frames it puts first and the mean P(label)."""
     from emohead.face.analyze import track_video
     from emohead.face.ibug68 import to_ibug68
 
     out = {}
-    for code, emotion in (("ANG", "angry"), ("DIS", "disgust"), ("FEA", "fear"), ("HAP", "happy"), ("NEU", "neutral"), ("SAD", "sad")):
+    for code, emotion in ACTED:
         path = SHARED / "video" / "cremad" / f"1001_DFA_{code}_XX.flv"
         frames = list(read_frames(path))
         pts, _, found = track_video(path)
@@ -162,6 +204,13 @@ def main() -> None:
         )
         print(f"{'':9s} recognised per label (of {len(analysed)} portraits): {row['recognised_labels']}")
         print(f"{'':9s} P(requested) at 0.33/0.66/1: {curve}")
+        if "reference" in specs()[name].conditions:
+            weights = dict(w.split("=", 1) for w in args.weights).get(name)
+            row["reference"] = ref = reference_transfer(name, fer, analysed, acted_apexes(), weights)
+            print(
+                f"{'':9s} reference portrait (CREMA-D actor 1001's acted apex): transferred {len(ref['transferred'])} of "
+                f"{len(ref['lift'])} ({', '.join(f'{e} {v:+.2f}' for e, v in ref['lift'].items())})"
+            )
     report["real_cremad"] = real_reference(fer)
     print(
         "real CREMA-D clips (reference):",

@@ -12,6 +12,7 @@ pytest.importorskip("lightning")
 from emohead.errors import EmoheadError  # noqa: E402
 from emohead.motion.medtalk.network import AUDIO_DIM, MEDTalk  # noqa: E402
 from emohead.motion.medtalk.training import STAGES, TRAINED, MedtalkModule  # noqa: E402
+from tests.conftest import shared_data  # noqa: E402
 
 TINY = {"code": 16, "fim_dim": 8, "heads": 2}
 
@@ -215,3 +216,23 @@ def test_descriptions_carry_their_own_strength(demo_inputs):
         model.generate(asked)
         notes[text] = float(next(n for n in asked.notes if "text strength" in n).split("text strength ")[1].split(" ")[0])
     assert notes["barely, slightly happy"] < notes["extremely, intensely happy"], notes
+
+
+@pytest.mark.slow
+def test_a_real_smiling_photo_as_reference_makes_medtalk_smile(demo_inputs):
+    """CREMA-D actor 1001's acted happy apex as the reference (a real photo, not a render): the smile rises. The
+    learnt P_image strength head read real photos as neutral (0.07 here) before the reference was projected on
+    its nearest prototype."""
+    import emohead
+    from emohead.face import blendshapes as bs
+    from emohead.video.io import read_frames
+
+    frames = list(read_frames(shared_data("video", "cremad", "1001_DFA_HAP_XX.flv")))
+    model = emohead.load_motion_model("medtalk")
+    asked = demo_inputs.with_emotion(reference=frames[44])  # MediaPipe scores the smile 0.92 from frame 40 on
+    smile = bs.indices(("mouthSmileLeft", "mouthSmileRight"))
+    with_photo = model.generate(asked).blendshapes[:, smile].mean()
+    neutral = model.generate(demo_inputs.with_emotion("neutral")).blendshapes[:, smile].mean()
+    assert with_photo > neutral + 0.15, (with_photo, neutral)
+    strength = float(next(n for n in asked.notes if "reference strength" in n).split("reference strength ")[1].split(" ")[0])
+    assert strength > 0.3

@@ -112,6 +112,14 @@ class Prototypes:
         offset[idx] = blendshapes[idx] - self.baseline[idx]
         return offset
 
+    def projection(self, offset: np.ndarray) -> tuple[str, float]:
+        """(the nearest emotion, how strongly the offset shows it): the projection of the offset's rises on that
+        prototype, in units of the prototype (1 = the full apex), never below 0."""
+        rises = np.clip(offset, 0, None)
+        emotion = self.nearest(rises)[0]
+        proto = self.matrix[EMOTIONS.index(emotion)]
+        return emotion, max(float(rises @ proto / (proto @ proto)), 0.0)
+
     def nearest(self, offset: np.ndarray) -> tuple[str, float]:
         """The emotion whose prototype best matches a blendshape offset (cosine similarity)."""
         m = self.matrix[1:]

@@ -72,10 +72,18 @@ class MedtalkMotionModel(MotionModel):
                     from emohead.text.minilm import sentence_embeddings
 
                     x = torch.from_numpy(sentence_embeddings([cond.text]))
-                else:  # the reference's expression, before the request's intensity scaled it
-                    x = torch.from_numpy(R.image_offset(inputs.reference.blendshapes)[None])
+                else:
+                    # P_image learnt from synthetic rows (prototype-shaped offsets) and real neutral ones; a real photo's
+                    # raw offset lands between emotions (an acted happy apex: cosine 0.44 to happy, 0.39 to sad) and
+                    # its strength head reads it as neutral (0.07 for a smile at 0.77). So P_image is given the
+                    # reference's projection on its nearest prototype, and the strength is that projection's size.
+                    protos = load_prototypes()
+                    emotion, strength = protos.projection(R.image_offset(inputs.reference.blendshapes))
+                    x = torch.from_numpy((strength * protos.matrix[EMOTIONS.index(emotion)])[None])
                 direction = net.guide_direction(kind, x)[0].numpy()
-                strength = float(net.guide_strength(kind, x)[0]) * (inputs.request.intensity if given else 1.0)
+                if kind == "text":
+                    strength = float(net.guide_strength(kind, x)[0])
+                strength *= inputs.request.intensity if given else 1.0
                 curve = self.frame_intensity(inputs)
                 curve = strength * curve / max(float(curve.mean()), 1e-3)
                 return np.repeat(direction[None], n, 0), curve, f"{cond.kind} strength {strength:.2f}"
