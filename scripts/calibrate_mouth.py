@@ -11,7 +11,8 @@ For each calibration clip (every real clip outside ``emohead.data.corpus.HELD_OU
 other/, plus the first ``--grid-s1`` GRID s1 sentences), the clip is re-created from its first frame with its
 own audio and transcript (``benchmarks/lipsync_real.py``), and the amplitude ratio is measured: generated over
 real 5-95 % range of the inner-lip opening, in eye-distances. Printed: the median ratio (the scale that makes
-the median 1 is ``1 / median``), and how the per-clip ratio correlates with candidate per-utterance predictors
+the median 1 is ``1 / median``), the timing (how many frames the real mouth lags the generated one at each clip's
+best offset: the analytic model's ``VISEME_LAG``), and how the per-clip ratio correlates with candidate per-utterance predictors
 (the loudness range of the speech in dB, and the speaking rate in phones per second), which decides whether a
 per-utterance scale is supported by the data.
 """
@@ -56,6 +57,12 @@ def main() -> None:
     print(
         f"{len(rows)} calibration clips: amplitude ratio median {np.median(ratios):.3f} (scale to make it 1: {1 / np.median(ratios):.3f}); "
         f"spread 5-95 % {np.percentile(ratios, 5):.2f}-{np.percentile(ratios, 95):.2f}; mean r {np.mean([r['pearson'] for r in rows]):.3f}"
+    )
+    lags = np.array([r["offset_frames"] for r in rows])
+    print(
+        f"timing: lag of the real mouth behind the generated one at the best offset, median {np.median(lags):+.0f} frames "
+        f"(per lag -5..+5: {' '.join(str(int(c)) for c in np.bincount(lags + 5, minlength=11))}); "
+        f"mean r at offset 0 {np.mean([r['pearson'] for r in rows]):.3f}, at each clip's best {np.mean([r['pearson_best_offset'] for r in rows]):.3f}"
     )
     for key in ("loudness_range_db", "phones_per_s"):
         values = np.array([r[key] for r in rows])

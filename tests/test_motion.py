@@ -9,6 +9,7 @@ import pytest
 import emohead
 from emohead.face import blendshapes as bs
 from emohead.face.ibug68 import mouth_opening
+from emohead.motion.analytic.model import VISEME_LAG
 from tests.conftest import DEMO_TRANSCRIPT
 
 FPS = 25
@@ -34,8 +35,9 @@ def runs(demo_inputs):
 
 
 def _frames_near(phone, n):
-    """Frames whose display interval lies within one frame of the phone."""
-    return slice(max(int(np.floor(phone.start * FPS)) - 1, 0), min(int(np.ceil(phone.end * FPS)) + 1, n))
+    """Frames whose display interval lies within one frame of the phone, as the mouth shows it (``VISEME_LAG`` later)."""
+    start, end = phone.start + VISEME_LAG, phone.end + VISEME_LAG
+    return slice(max(int(np.floor(start * FPS)) - 1, 0), min(int(np.ceil(end * FPS)) + 1, n))
 
 
 def test_mouth_closes_on_bilabials_and_opens_on_vowels(runs):
@@ -58,7 +60,7 @@ def test_mouth_rests_closed_in_pauses(runs):
     pauses = [p for p in result.phones if p.label == "SIL" and p.end - p.start > 0.4]
     assert len(pauses) >= 2  # JFK pauses after "Americans" and "for you"
     for p in pauses:
-        middle = opening[int((p.start + 0.15) * FPS) : int((p.end - 0.15) * FPS)]
+        middle = opening[int((p.start + VISEME_LAG + 0.15) * FPS) : int((p.end + VISEME_LAG - 0.15) * FPS)]
         assert middle.max() < 0.03, (p, middle)
 
 

@@ -32,15 +32,20 @@ SPEECH = bs.indices(bs.SPEECH_CHANNELS + ("mouthSmileLeft", "mouthSmileRight"))
 # range's top is set by loud speech, so the scale applies at full loudness and fades to none in silence (the
 # mouth still rests closed in pauses).
 MOUTH_SCALE = 1.078
+# When the mouth moves relative to the aligned phones, calibrated on the same real talking video: the real mouth
+# lagged the visemes by a median of 1 frame (best-offset lags -5..+5 over 57 clips: GRID s1 sentences, CREMA-D,
+# GRID, the weekly address; none held back; the trained eapc and mul2lm, which learnt timing from these data, lag
+# 0), so the visemes are sampled 40 ms later (``python scripts/calibrate_mouth.py`` prints the lags).
+VISEME_LAG = 0.04
 
 
-def viseme_curves(phones: list[Phone], n_frames: int, fps: float, decay: float = 0.07) -> tuple[np.ndarray, np.ndarray]:
+def viseme_curves(phones: list[Phone], n_frames: int, fps: float, decay: float = 0.07, lag: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Coarticulated speech blendshapes (T, 52) and bilabial closure strength (T,) in [0, 1].
 
-    Frame k is sampled at its centre (k + 0.5) / fps. A phone shorter than one frame is widened to
-    one frame around its centre, so every phone reaches at least one frame.
+    Frame k is sampled at its centre (k + 0.5) / fps, ``lag`` seconds behind the phones. A phone shorter than
+    one frame is widened to one frame around its centre, so every phone reaches at least one frame.
     """
-    t = (np.arange(n_frames) + 0.5) / fps
+    t = (np.arange(n_frames) + 0.5) / fps - lag
     num = np.zeros((n_frames, bs.COUNT), np.float64)
     den = np.full(n_frames, 1e-6)
     closure = np.zeros(n_frames, np.float32)
@@ -82,7 +87,7 @@ class AnalyticMotionModel(MotionModel):
         n, fps = inputs.n_frames, float(dims.FPS)
         energy = inputs.audio.energy_db
         if inputs.phones and any(p.label != "SIL" for p in inputs.phones):
-            curves, closure = viseme_curves(inputs.phones, n, fps)
+            curves, closure = viseme_curves(inputs.phones, n, fps, lag=VISEME_LAG)
             gain = 0.55 + (0.6 + 1.15 * (MOUTH_SCALE - 1)) * smooth(loudness(energy), 0.03, fps)  # 0.55 quiet, 1.15 x scale loud
             curves[:, OPENING] *= gain[:, None]
         else:
