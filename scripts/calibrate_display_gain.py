@@ -55,6 +55,27 @@ def canonical_lm(fm: FaceModel, frame: np.ndarray, lm):
     return to_ibug68(p.canonical[None])[0][LANDMARKS], p.blendshapes
 
 
+def identity_spread(fm: FaceModel, relaxed: np.ndarray) -> dict[float, float]:
+    """gain -> mean distance (eye-distances, LANDMARKS) between the identity shape recovered from each acted clip of
+    CREMA-D actor 1001 and the one from his neutral clip, if analysis took the portrait's own expression out with the
+    display gain too (same person, same session: the smaller, the better analysis separates identity and expression)."""
+    from emohead.face.analyze import track_video
+    from emohead.face.model import canonicalize
+
+    clips = {}
+    for code in ("NEU", *ACTED.values()):
+        pts, shapes, found = track_video(SHARED / f"cremad/1001_DFA_{code}_XX.flv")
+        clips[code] = (np.stack([canonicalize(p, fm.template)[0] for p in pts[found]]), shapes[found])
+    out = {}
+    for g in GAINS:
+        fm.set_display_gain(g)
+        ids = {
+            c: to_ibug68(canon - fm.expression(w, relaxed).reshape(len(w), -1, 3))[:, LANDMARKS].mean(0) for c, (canon, w) in clips.items()
+        }
+        out[g] = float(np.mean([np.linalg.norm(v - ids["NEU"], axis=1).mean() for c, v in ids.items() if c != "NEU"]))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, default=Path(__file__).resolve().parents[1] / "src/emohead/assets/weights/face_model")
@@ -91,6 +112,11 @@ def main() -> None:
     per_unit = {e: (d2[e] - d1[e]) / (GAINS[-1] - GAINS[0]) for e in acted}  # drawn displacement is linear in the gain
     fit = {e: GAINS[0] + float(np.sum((acted[e] - d1[e]) * per_unit[e]) / np.sum(per_unit[e] ** 2)) for e in acted}
     print("gain matching the actor, per emotion: " + ", ".join(f"{e} {g:.2f}" for e, g in fit.items()) + f" ({time.time() - t0:.0f} s)")
+    spread = identity_spread(fm, relaxed)
+    print(
+        "analysis with the gain (why it is for drawing only): mean distance of each acted clip's identity shape to the "
+        "neutral clip's, " + ", ".join(f"gain {g:.1f} {v:.4f}" for g, v in spread.items())
+    )
     if args.write:
         config_path = args.model / "config.json"
         config = json.loads(config_path.read_text())
