@@ -13,7 +13,10 @@ classifier (research-only weights, not shipped) reads them. Reported per model:
 - lift: mean over the six non-neutral emotions of P(requested | emotion render) - P(requested | neutral render);
 - monotone: whether the mean P(requested) rises from 0.33 to 0.66 to 1, per emotion;
 - reference: for models that take a reference portrait, the lift of P(emotion) when CREMA-D actor 1001's acted
-  apex frame of that emotion is the reference, over the neutral label; transferred = lift above 0.05;
+  apex frame of that emotion is the reference, over the neutral label (transferred = lift above 0.05), and the
+  expression match: the cosine between the photo's expression and the change MediaPipe reads back from the renders;
+- what the classifier reads in the untouched portraits and in the apex photos themselves (no rendering): the
+  ceiling that neutral and the reference transfer can reach with this judge;
 - the reference rate: the same classifier on the real acted CREMA-D clips (one actor, six emotions).
 
 Held-back portraits: the three official portraits in shared/data/portraits and the first frames of the three
@@ -73,13 +76,22 @@ def portrait_image(rel: str) -> np.ndarray:
     return next(read_frames(path))
 
 
-def fer_probs(fer, renderer, motion, every: int = 4) -> np.ndarray:
-    """Mean FER probabilities (7,) over every ``every``-th rendered frame."""
+def rendered(renderer, motion, every: int = 4) -> tuple[list[np.ndarray], np.ndarray]:
+    """Every ``every``-th frame of the motion, rendered, and the face boxes [x0, y0, x1, y1] of those frames."""
     picks = list(range(2, len(motion), every))
     frames = [renderer.render(motion.mesh(i, i + 1)[0], motion.blendshapes[i]) for i in picks]
     lm = motion.lm68()[picks]
-    boxes = np.concatenate([lm[..., :2].min(1), lm[..., :2].max(1)], axis=1)
-    return classify(fer, frames, boxes).mean(0)
+    return frames, np.concatenate([lm[..., :2].min(1), lm[..., :2].max(1)], axis=1)
+
+
+def fer_probs(fer, renderer, motion, every: int = 4) -> np.ndarray:
+    """Mean FER probabilities (7,) over every ``every``-th rendered frame."""
+    return classify(fer, *rendered(renderer, motion, every)).mean(0)
+
+
+def measured_expression(landmarker, frames: list[np.ndarray]) -> np.ndarray:
+    """MediaPipe's blendshape scores (52,) read back from rendered frames, averaged over the frames."""
+    return np.mean([landmarker.detect(f)[0].blendshapes for f in frames], axis=0)
 
 
 def fer_index(emotion: str) -> int:
@@ -132,19 +144,49 @@ def acted_apexes() -> dict[str, np.ndarray]:
 
 
 def reference_transfer(name: str, fer, analysed: dict, apexes: dict[str, np.ndarray], weights: str | None = None) -> dict:
-    """Per acted emotion: mean lift of P(that emotion) when its real apex photo is the reference portrait, over
-    the render with a neutral label; transferred = lift above 0.05."""
+    """Per acted emotion, with its real apex photo as the reference portrait, against the render with a neutral label:
+
+    - lift: mean rise of P(that emotion) from the classifier; transferred = lift above 0.05;
+    - expression match: MediaPipe reads the expression back from both renders, and the change (expressive
+      channels) is compared with the reference photo's own expression (its offset from the relaxed face) by
+      cosine similarity, mean over portraits: 1 = the same action units in the same proportions. This does not
+      depend on the classifier recognising the photo, which it does not for most of these (``apex_fer``)."""
+    from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
+    from emohead.face import blendshapes as bs
+    from emohead.face.analyze import FaceLandmarker, analyze_portrait
+
     model = emohead.load_motion_model(name, weights=weights)
-    lift = {}
-    for emotion, photo in apexes.items():
-        k, rises = fer_index(emotion), []
-        for inputs in analysed.values():
-            renderer = emohead.load_renderer("warp", inputs.portrait)
-            with_ref = fer_probs(fer, renderer, model.generate(inputs.with_emotion(reference=photo)))
-            neutral = fer_probs(fer, renderer, model.generate(inputs.with_emotion("neutral")))
-            rises.append(float(with_ref[k] - neutral[k]))
-        lift[emotion] = float(np.mean(rises))
-    return {"lift": lift, "transferred": [e for e, v in lift.items() if v > 0.05]}
+    protos, idx = load_prototypes(), bs.indices(EXPRESSIVE)
+    lift, match = {}, {}
+    with FaceLandmarker() as landmarker:
+        for emotion, photo in apexes.items():
+            k, rises, cosines = fer_index(emotion), [], []
+            target = protos.reference_offset(analyze_portrait(photo, 256).blendshapes)[idx]
+            for inputs in analysed.values():
+                renderer = emohead.load_renderer("warp", inputs.portrait)
+                with_ref = rendered(renderer, model.generate(inputs.with_emotion(reference=photo)), every=8)
+                neutral = rendered(renderer, model.generate(inputs.with_emotion("neutral")), every=8)
+                rises.append(float(classify(fer, *with_ref).mean(0)[k] - classify(fer, *neutral).mean(0)[k]))
+                change = (measured_expression(landmarker, with_ref[0]) - measured_expression(landmarker, neutral[0]))[idx]
+                cosines.append(float(change @ target / (np.linalg.norm(change) * np.linalg.norm(target) + 1e-9)))
+            lift[emotion], match[emotion] = float(np.mean(rises)), float(np.mean(cosines))
+    return {"lift": lift, "transferred": [e for e, v in lift.items() if v > 0.05], "expression_match": match}
+
+
+def apex_fer(fer, apexes: dict[str, np.ndarray]) -> dict:
+    """What the classifier reads in each real apex photo itself: its top class and P(the acted emotion)."""
+    return {emotion: untouched_reading(fer, photo, emotion) for emotion, photo in apexes.items()}
+
+
+def untouched_reading(fer, image: np.ndarray, emotion: str = "neutral") -> dict:
+    """The classifier on a real, unrendered photo: top class and P(``emotion``)."""
+    from emohead.face.analyze import analyze_portrait
+    from emohead.face.ibug68 import to_ibug68
+
+    portrait = analyze_portrait(image, 256)
+    lm = to_ibug68(portrait.mesh[None])
+    p = classify(fer, [portrait.crop], np.concatenate([lm[..., :2].min(1), lm[..., :2].max(1)], axis=1))[0]
+    return {"top1": FER_CLASSES[int(p.argmax())], "p": float(p[fer_index(emotion)])}
 
 
 ACTED = (("ANG", "angry"), ("DIS", "disgust"), ("FEA", "fear"), ("HAP", "happy"), ("NEU", "neutral"), ("SAD", "sad"))
@@ -190,6 +232,11 @@ def main() -> None:
     portraits, voice = (PORTRAITS, VOICE) if args.portraits == "held-back" else (CALIBRATION, CALIBRATION_VOICE)
     analysed = {Path(rel).stem: emohead.analyze(portrait_image(rel), SHARED / voice[0], transcript=voice[1]) for rel in portraits}
     report = {"portraits": list(analysed), "voice": voice[0], "intensities": INTENSITIES, "models": {}}
+    report["untouched_portraits"] = {Path(rel).stem: untouched_reading(fer, portrait_image(rel)) for rel in portraits}
+    print(
+        "the classifier on the untouched portraits (no rendering): "
+        + ", ".join(f"{p} {v['top1']} (P neutral {v['p']:.2f})" for p, v in report["untouched_portraits"].items())
+    )
     for name in args.models or list(specs()):
         row = bench_model(name, fer, analysed, dict(w.split("=", 1) for w in args.weights).get(name))
         report["models"][name] = row
@@ -209,8 +256,15 @@ def main() -> None:
             row["reference"] = ref = reference_transfer(name, fer, analysed, acted_apexes(), weights)
             print(
                 f"{'':9s} reference portrait (CREMA-D actor 1001's acted apex): transferred {len(ref['transferred'])} of "
-                f"{len(ref['lift'])} ({', '.join(f'{e} {v:+.2f}' for e, v in ref['lift'].items())})"
+                f"{len(ref['lift'])} ({', '.join(f'{e} {v:+.2f}' for e, v in ref['lift'].items())}); expression match "
+                f"{', '.join(f'{e} {v:.2f}' for e, v in ref['expression_match'].items())}"
             )
+    if any("reference" in row for row in report["models"].values()):
+        report["apex_fer"] = apex_fer(fer, acted_apexes())
+        print(
+            "the classifier on the apex photos themselves: "
+            + ", ".join(f"{e} reads {v['top1']} (P {e} {v['p']:.2f})" for e, v in report["apex_fer"].items())
+        )
     report["real_cremad"] = real_reference(fer)
     print(
         "real CREMA-D clips (reference):",

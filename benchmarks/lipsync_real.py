@@ -21,6 +21,7 @@ import numpy as np
 
 import emohead
 from emohead import dims
+from emohead.audio.io import load_audio
 from emohead.data.corpus import HELD_OUT_REAL
 from emohead.data.transcripts import grid_sentence
 from emohead.eval.avsync import av_offset
@@ -55,6 +56,22 @@ def scaled_opening(lm68: np.ndarray) -> np.ndarray:
     return mouth_opening(lm68) / np.maximum(eyes, 1e-6)
 
 
+def spectral_tilt_db(samples: np.ndarray, rate: int = dims.SAMPLE_RATE) -> float:
+    """Vocal effort proxy: 1-5 kHz over 80-1000 Hz energy (dB) in the loudest 30 % of 25 ms frames, median. Louder,
+    more effortful speech has more high-frequency energy (a flatter spectrum), but so does a brighter microphone."""
+    n, hop = int(0.025 * rate), int(0.01 * rate)
+    if len(samples) < n:
+        return float("nan")
+    frames = np.lib.stride_tricks.sliding_window_view(samples.astype(np.float64), n)[::hop] * np.hanning(n)
+    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+    freq = np.fft.rfftfreq(n, 1 / rate)
+    total = 10 * np.log10(power.sum(1) + 1e-12)
+    loud = total >= np.percentile(total, 70)
+    low = power[loud][:, (freq >= 80) & (freq < 1000)].sum(1)
+    high = power[loud][:, (freq >= 1000) & (freq < 5000)].sum(1)
+    return float(np.median(10 * np.log10((high + 1e-12) / (low + 1e-12))))
+
+
 def amplitude_ratio(gen: np.ndarray, real: np.ndarray) -> float:
     """Generated over real 5-95 % range of the opening: 1 = opens as wide as the real speaker."""
     return float(np.ptp(np.percentile(gen, [5, 95])) / max(np.ptp(np.percentile(real, [5, 95])), 1e-9))
@@ -72,6 +89,7 @@ def evaluate(path: Path, models: list[str], weights: dict[str, str] | None = Non
     speech = {  # per-utterance context: how loud the speech swings, how fast it goes
         "loudness_range_db": float(np.percentile(energy, 95) - np.percentile(energy, 10)),
         "phones_per_s": sum(p.label != "SIL" for p in inputs.phones) / max(inputs.duration, 1e-6),
+        "spectral_tilt_db": spectral_tilt_db(load_audio(audio)),
     }
     rows = []
     for model in models:

@@ -13,8 +13,9 @@ own audio and transcript (``benchmarks/lipsync_real.py``), and the amplitude rat
 real 5-95 % range of the inner-lip opening, in eye-distances. Printed: the median ratio (the scale that makes
 the median 1 is ``1 / median``), the timing (how many frames the real mouth lags the generated one at each clip's
 best offset: the analytic model's ``VISEME_LAG``), and how the per-clip ratio correlates with candidate per-utterance predictors
-(the loudness range of the speech in dB, and the speaking rate in phones per second), which decides whether a
-per-utterance scale is supported by the data.
+(the loudness range of the speech in dB, the speaking rate in phones per second, and the spectral tilt in dB, a
+vocal-effort proxy that also depends on the microphone), over all clips and within each recording set, which
+decides whether a per-utterance scale is supported by the data.
 """
 
 from __future__ import annotations
@@ -64,9 +65,13 @@ def main() -> None:
         f"(per lag -5..+5: {' '.join(str(int(c)) for c in np.bincount(lags + 5, minlength=11))}); "
         f"mean r at offset 0 {np.mean([r['pearson'] for r in rows]):.3f}, at each clip's best {np.mean([r['pearson_best_offset'] for r in rows]):.3f}"
     )
-    for key in ("loudness_range_db", "phones_per_s"):
+    groups = np.array([r["clip"].split("/")[0] for r in rows])
+    for key in ("loudness_range_db", "phones_per_s", "spectral_tilt_db"):
         values = np.array([r[key] for r in rows])
-        print(f"correlation of the ratio with {key}: {np.corrcoef(values, ratios)[0, 1]:+.2f}")
+        within = ", ".join(
+            f"{g} {np.corrcoef(values[groups == g], ratios[groups == g])[0, 1]:+.2f}" for g in sorted(set(groups)) if (groups == g).sum() > 2
+        )
+        print(f"correlation of the ratio with {key}: {np.corrcoef(values, ratios)[0, 1]:+.2f} (within each recording set: {within})")
     if args.write:
         import json
 

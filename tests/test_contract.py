@@ -135,6 +135,22 @@ def test_declared_conditions_change_the_output_and_others_are_refused(name, kind
         assert "\n" not in str(err.value) and all(m in str(err.value) for m in able)
 
 
+@pytest.mark.parametrize("name", [m for m in MODELS if "label" in get_spec(m).conditions])
+def test_every_labelled_emotion_reaches_the_face_at_a_visible_share_of_its_prototype(name, inputs):
+    """Against the neutral label, the mean blendshape change of each emotion at intensity 1, projected on that
+    emotion's prototype, is at least 0.3 of it: a model that learnt only some emotions fails here. (The mul2lm
+    bundled before 2026-11-24 gave 0.02-0.05 for sad, angry and disgust; with its absolute emotion encoder.)"""
+    from emohead.emotion.prototypes import load_prototypes
+
+    _needs(get_spec(name))
+    model, protos = emohead.load_motion_model(name), load_prototypes()
+    base = model.generate(inputs.with_emotion("neutral", intensity=1.0)).blendshapes.mean(0)
+    for emotion in ("happy", "sad", "angry", "fear", "surprise", "disgust"):
+        change = model.generate(inputs.with_emotion(emotion, intensity=1.0)).blendshapes.mean(0) - base
+        proto = protos.label_offset(emotion, 1.0)
+        assert change @ proto / (proto @ proto) > 0.3, f"{name} barely shows {emotion}"
+
+
 @pytest.mark.parametrize("name", list(RENDERERS))
 def test_renderer_frames_are_deterministic_and_survive_save_load(name, inputs, tmp_path):
     spec = RENDERERS[name]

@@ -119,6 +119,22 @@ def test_fit_blendshapes_recovers_known_curves(demo_face):
     assert np.corrcoef(fit[:, bs.INDEX["jawOpen"]], w[:, bs.INDEX["jawOpen"]])[0, 1] > 0.99
 
 
+def test_fit_blendshapes_recovers_an_emotion_without_shrinking_it(demo_face):
+    """A landmark model's emotion must reach the renderer at its size: the fit of the landmarks of a full sad
+    face gives back most of the sad prototype (clipping an unbounded ridge fit gave back about 0.7)."""
+    from emohead.emotion.prototypes import load_prototypes
+    from emohead.face.ibug68 import to_ibug68
+
+    fm, protos = demo_face.face_model, load_prototypes()
+    for emotion in ("sad", "angry", "surprise"):
+        w = np.clip(protos.baseline + protos.label_offset(emotion, 1.0), 0, 1)[None].astype(np.float32)
+        fit = fm.fit_blendshapes(demo_face.neutral, to_ibug68(fm.canonical(demo_face.neutral, w)))
+        proto = protos.label_offset(emotion, 1.0)
+        recovered = float((fit[0] - protos.baseline) @ proto / (proto @ proto))
+        assert 0.85 < recovered < 1.1, (emotion, recovered)
+        assert fit.min() >= 0.0 and fit.max() <= 1.0
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("model", ["eapc", "mul2lm"])
 def test_a_few_steps_on_real_clips_lower_the_loss(cache, model):
