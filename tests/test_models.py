@@ -362,3 +362,20 @@ def test_lm2vid_trains_on_real_frames_and_renders(cache, tmp_path, demo_portrait
     renderer = load_renderer("lm2vid", r.portrait, str(tmp_path / "lv" / "weights"))
     frame = renderer.render(r.motion.mesh(0, 1)[0])
     assert frame.shape == (256, 256, 3) and frame.dtype == np.uint8
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["eapc", "mul2lm"])
+def test_a_landmark_model_leaves_blinking_to_the_seeded_blinks(model):
+    """eapc learnt its training speakers' blinks; on this voice it shut biden's eyes (eyeBlink 0.97) around 1.2 s
+    on top of the seeded blinks. With those off, the lids may sit lower for an emotion but never shut."""
+    import emohead
+    from emohead.face import blendshapes as bs
+    from tests.conftest import shared_data
+
+    inputs = emohead.analyze(
+        shared_data("portraits", "biden.jpg"), shared_data("speech", "LJ001-0002.wav"), transcript="in being comparatively modern."
+    )
+    for emotion in ("neutral", "sad"):
+        w = emohead.load_motion_model(model, blinks=False).generate(inputs.with_emotion(emotion)).blendshapes
+        assert w[:, bs.indices(("eyeBlinkLeft", "eyeBlinkRight"))].max() < 0.7, emotion

@@ -69,7 +69,7 @@ def _emotion_tiles(inputs, emotions, columns: int, model: str) -> list[list[np.n
             opening = mouth_opening(motion.lm68())
             edges = np.linspace(0, len(opening), columns + 1).astype(int)
             picks = [a + int(np.argmax(opening[a:b])) for a, b in zip(edges[:-1], edges[1:])]
-        tiles = [_face_zoom(renderer.render(motion.mesh(i, i + 1)[0])) for i in picks]
+        tiles = [_face_zoom(renderer.render(motion.mesh(i, i + 1)[0], motion.blendshapes[i])) for i in picks]  # as the video draws it
         for colour, width in (((255, 255, 255), 3), ((20, 20, 20), 1)):
             cv2.putText(tiles[0], emotion, (8, 28), cv2.FONT_HERSHEY_SIMPLEX, 0.8 * size / 256, colour, width, cv2.LINE_AA)
         out.append(tiles)

@@ -18,6 +18,8 @@ from emohead.face.ibug68 import to_ibug68
 from emohead.motion.animate import add_blinks, mouth_gain, scaled_head_motion, widen_mouth
 from emohead.motion.base import Motion, MotionInputs, MotionModel
 
+BLINK_WINDOW = dims.FPS  # frames: longer than a blink (0.1-0.4 s), shorter than an emotion's change
+
 
 def emotional_landmarks(face_model, neutral: np.ndarray, offset: np.ndarray) -> np.ndarray:
     """The identity's face at rest (the relaxed baseline) plus a blendshape offset: (T, 68, 3) canonical.
@@ -45,6 +47,8 @@ class LandmarkMotionModel(MotionModel):
         raise NotImplementedError
 
     def _generate(self, inputs: MotionInputs) -> Motion:
+        from scipy.ndimage import median_filter
+
         from emohead.nn.base import quiet_inference
 
         portrait, fps = inputs.portrait, float(dims.FPS)
@@ -53,6 +57,11 @@ class LandmarkMotionModel(MotionModel):
             lm = self.predict(inputs)
         w = widen_mouth(portrait.face_model.fit_blendshapes(portrait.neutral, lm), self.mouth_gain)
         np.clip(w, 0.0, 1.0, out=w)
+        # Blinks come from ``add_blinks``. The networks also learnt their training speakers' blinks, at fixed
+        # places in the speech, which (fitted within bounds) shut the eyes fully on top of the seeded ones; a
+        # one-second running median keeps the lids' sustained position (an emotion's) and drops those closures.
+        blink = bs.indices(("eyeBlinkLeft", "eyeBlinkRight"))
+        w[:, blink] = median_filter(w[:, blink], size=(BLINK_WINDOW, 1), mode="nearest")
         gaze = bs.indices(bs.GAZE_CHANNELS)
         w[:, gaze] = portrait.blendshapes[gaze]
         if self.blinks:
