@@ -36,6 +36,7 @@ import numpy as np
 
 import emohead
 from emohead.eval.emotion_classifier import FER_CLASSES, classify, load_fer
+from emohead.face.ibug68 import face_boxes, to_ibug68
 from emohead.motion import specs
 from emohead.video.io import read_frames
 
@@ -80,8 +81,7 @@ def rendered(renderer, motion, every: int = 4) -> tuple[list[np.ndarray], np.nda
     """Every ``every``-th frame of the motion, rendered, and the face boxes [x0, y0, x1, y1] of those frames."""
     picks = list(range(2, len(motion), every))
     frames = [renderer.render(motion.mesh(i, i + 1)[0], motion.blendshapes[i]) for i in picks]
-    lm = motion.lm68()[picks]
-    return frames, np.concatenate([lm[..., :2].min(1), lm[..., :2].max(1)], axis=1)
+    return frames, face_boxes(motion.lm68()[picks])
 
 
 def fer_probs(fer, renderer, motion, every: int = 4) -> np.ndarray:
@@ -159,15 +159,18 @@ def reference_transfer(name: str, fer, analysed: dict, apexes: dict[str, np.ndar
     protos, idx = load_prototypes(), bs.indices(EXPRESSIVE)
     lift, match = {}, {}
     with FaceLandmarker() as landmarker:
+        baselines = []  # per portrait, read once: its renderer, and the neutral render's FER and expression
+        for inputs in analysed.values():
+            renderer = emohead.load_renderer("warp", inputs.portrait)
+            neutral = rendered(renderer, model.generate(inputs.with_emotion("neutral")), every=8)
+            baselines.append((inputs, renderer, classify(fer, *neutral).mean(0), measured_expression(landmarker, neutral[0])))
         for emotion, photo in apexes.items():
             k, rises, cosines = fer_index(emotion), [], []
             target = protos.reference_offset(analyze_portrait(photo, 256).blendshapes)[idx]
-            for inputs in analysed.values():
-                renderer = emohead.load_renderer("warp", inputs.portrait)
+            for inputs, renderer, neutral_probs, neutral_expression in baselines:
                 with_ref = rendered(renderer, model.generate(inputs.with_emotion(reference=photo)), every=8)
-                neutral = rendered(renderer, model.generate(inputs.with_emotion("neutral")), every=8)
-                rises.append(float(classify(fer, *with_ref).mean(0)[k] - classify(fer, *neutral).mean(0)[k]))
-                change = (measured_expression(landmarker, with_ref[0]) - measured_expression(landmarker, neutral[0]))[idx]
+                rises.append(float(classify(fer, *with_ref).mean(0)[k] - neutral_probs[k]))
+                change = (measured_expression(landmarker, with_ref[0]) - neutral_expression)[idx]
                 cosines.append(float(change @ target / (np.linalg.norm(change) * np.linalg.norm(target) + 1e-9)))
             lift[emotion], match[emotion] = float(np.mean(rises)), float(np.mean(cosines))
     return {"lift": lift, "transferred": [e for e, v in lift.items() if v > 0.05], "expression_match": match}
@@ -181,11 +184,9 @@ def apex_fer(fer, apexes: dict[str, np.ndarray]) -> dict:
 def untouched_reading(fer, image: np.ndarray, emotion: str = "neutral") -> dict:
     """The classifier on a real, unrendered photo: top class and P(``emotion``)."""
     from emohead.face.analyze import analyze_portrait
-    from emohead.face.ibug68 import to_ibug68
 
     portrait = analyze_portrait(image, 256)
-    lm = to_ibug68(portrait.mesh[None])
-    p = classify(fer, [portrait.crop], np.concatenate([lm[..., :2].min(1), lm[..., :2].max(1)], axis=1))[0]
+    p = classify(fer, [portrait.crop], face_boxes(to_ibug68(portrait.mesh[None])))[0]
     return {"top1": FER_CLASSES[int(p.argmax())], "p": float(p[fer_index(emotion)])}
 
 
@@ -195,16 +196,13 @@ ACTED = (("ANG", "angry"), ("DIS", "disgust"), ("FEA", "fear"), ("HAP", "happy")
 def real_reference(fer) -> dict:
     """The classifier on the real acted clips: per clip, the share of frames it puts first and the mean P(label)."""
     from emohead.face.analyze import track_video
-    from emohead.face.ibug68 import to_ibug68
 
     out = {}
     for code, emotion in ACTED:
         path = SHARED / "video" / "cremad" / f"1001_DFA_{code}_XX.flv"
         frames = list(read_frames(path))
         pts, _, found = track_video(path)
-        lm = to_ibug68(pts[found])
-        boxes = np.concatenate([lm[..., :2].min(1), lm[..., :2].max(1)], axis=1)
-        p = classify(fer, [f for f, ok in zip(frames, found) if ok], boxes)
+        p = classify(fer, [f for f, ok in zip(frames, found) if ok], face_boxes(to_ibug68(pts[found])))
         k = fer_index(emotion)
         out[emotion] = {
             "top1_share": float((p.argmax(1) == k).mean()),

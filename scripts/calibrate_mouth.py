@@ -69,7 +69,9 @@ def main() -> None:
     for key in ("loudness_range_db", "phones_per_s", "spectral_tilt_db"):
         values = np.array([r[key] for r in rows])
         within = ", ".join(
-            f"{g} {np.corrcoef(values[groups == g], ratios[groups == g])[0, 1]:+.2f}" for g in sorted(set(groups)) if (groups == g).sum() > 2
+            f"{g} {np.corrcoef(values[groups == g], ratios[groups == g])[0, 1]:+.2f}"
+            for g in sorted(set(groups))
+            if (groups == g).sum() > 2
         )
         print(f"correlation of the ratio with {key}: {np.corrcoef(values, ratios)[0, 1]:+.2f} (within each recording set: {within})")
     if args.write:

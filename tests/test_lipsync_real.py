@@ -22,6 +22,7 @@ def test_generated_mouth_follows_the_real_speaker(clip):
 
 def test_spectral_tilt_reads_a_brighter_voice_as_more_effort():
     import numpy as np
+
     from lipsync_real import spectral_tilt_db
 
     t = np.arange(16000) / 16000

@@ -71,10 +71,6 @@ class EvalReport:
     unavailable: dict = field(default_factory=dict)  # metric -> why
 
 
-def _boxes(lm68_crop: np.ndarray) -> np.ndarray:
-    return np.concatenate([lm68_crop[..., :2].min(1), lm68_crop[..., :2].max(1)], axis=1)
-
-
 def _audio_segment(src: str, start: float, seconds: float, dst: Path) -> Path:
     from emohead.proc import run
     from emohead.video.io import ffmpeg_exe
@@ -221,7 +217,7 @@ def score_clip(systems: dict[str, SystemOutput], real: dict, scorers: Scorers) -
     from emohead.eval.landmarks import landmark_metrics
     from emohead.eval.rig import rig_metrics
     from emohead.eval.syncnet import lse
-    from emohead.face.ibug68 import mouth_opening
+    from emohead.face.ibug68 import face_boxes, mouth_opening
 
     real_frames = systems["real video"].frames
     samples = load_audio(real["audio"]) if scorers.syncnet is not None else None
@@ -231,14 +227,14 @@ def score_clip(systems: dict[str, SystemOutput], real: dict, scorers: Scorers) -
         row |= image_metrics(s.frames, real_frames)
         row["AV-offset*"], row["AV-corr*"] = av_offset(mouth_opening(s.lm68), real["energy_db"])
         if scorers.fer is not None:
-            row |= emotion_scores(classify(scorers.fer, s.frames, _boxes(s.lm68_crop)), real["emotion"])
+            row |= emotion_scores(classify(scorers.fer, s.frames, face_boxes(s.lm68_crop)), real["emotion"])
         if scorers.recogniser is not None:
             row |= motion_emotion_scores(scorers.recogniser, s.blendshapes, real["emotion"])
         if scorers.syncnet is not None:
-            row |= lse(scorers.syncnet, s.frames, _boxes(s.lm68_crop), samples)
+            row |= lse(scorers.syncnet, s.frames, face_boxes(s.lm68_crop), samples)
         if scorers.identity is not None:
             p = real["portrait"]
-            row["ID-sim"] = scorers.identity.similarity(p.crop, _boxes(p.lm68[None])[0], s.frames, _boxes(s.lm68_crop))
+            row["ID-sim"] = scorers.identity.similarity(p.crop, face_boxes(p.lm68[None])[0], s.frames, face_boxes(s.lm68_crop))
         out[name] = row
     return out
 

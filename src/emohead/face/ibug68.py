@@ -96,6 +96,11 @@ def to_ibug68(mesh: np.ndarray) -> np.ndarray:
     return mesh[..., MESH_TO_IBUG68, :]
 
 
+def face_boxes(lm68: np.ndarray) -> np.ndarray:
+    """(N, 68, >=2) landmarks -> (N, 4) boxes [x0, y0, x1, y1] around each frame's landmarks."""
+    return np.concatenate([lm68[..., :2].min(1), lm68[..., :2].max(1)], axis=1)
+
+
 def mouth_opening(lm68: np.ndarray) -> np.ndarray:
     """Inner-lip distance per frame, divided by the outer-eye-corner distance.
 
