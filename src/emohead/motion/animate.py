@@ -130,6 +130,7 @@ def absolute_pose(rel: np.ndarray, first: np.ndarray) -> np.ndarray:
 
 
 MOUTH_FILE = "mouth.json"  # beside a trained model's weights: its mouth gain (scripts/calibrate_mouth.py --write)
+EMOTION_FILE = "emotion.json"  # beside a landmark model's weights: its per-emotion gains (scripts/calibrate_emotion_gain.py --write)
 
 
 def mouth_gain(folder) -> float:

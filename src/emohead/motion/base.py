@@ -150,16 +150,17 @@ class MotionModel:
 
     def save_pretrained(self, directory) -> None:
         """Write what ``load_motion_model(name, weights=directory)`` needs to give the same motion: the network
-        (``self.net``), the calibrated mouth gain beside it when the weights folder (``self.folder``) has one, and
+        (``self.net``), the calibrated mouth and emotion gains beside it when the weights folder (``self.folder``) has them, and
         whatever else a model keeps beside it (override to add it)."""
         import shutil
 
-        from emohead.motion.animate import MOUTH_FILE
+        from emohead.motion.animate import EMOTION_FILE, MOUTH_FILE
 
         net = getattr(self, "net", None)
         if net is None:
             raise TypeError(f"{self.name} has nothing learnt to save")
         net.save_pretrained(directory)
         folder = getattr(self, "folder", None)
-        if folder is not None and (Path(folder) / MOUTH_FILE).is_file():
-            shutil.copyfile(Path(folder) / MOUTH_FILE, Path(directory) / MOUTH_FILE)
+        for name in (MOUTH_FILE, EMOTION_FILE):
+            if folder is not None and (Path(folder) / name).is_file():
+                shutil.copyfile(Path(folder) / name, Path(directory) / name)

@@ -7,15 +7,19 @@ the same ``Motion``. Head pose and blinks, which neither paper predicts, come fr
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
 
 from emohead import dims
+from emohead.emotion.condition import EmotionCondition
 from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
+from emohead.emotion.vocabulary import EMOTIONS
 from emohead.face import blendshapes as bs
 from emohead.face.ibug68 import to_ibug68
-from emohead.motion.animate import add_blinks, mouth_gain, scaled_head_motion, widen_mouth
+from emohead.motion.animate import EMOTION_FILE, add_blinks, mouth_gain, scaled_head_motion, widen_mouth
 from emohead.motion.base import Motion, MotionInputs, MotionModel
 
 BLINK_WINDOW = dims.FPS  # frames: longer than a blink (0.1-0.4 s), shorter than an emotion's change
@@ -30,6 +34,46 @@ def emotional_landmarks(face_model, neutral: np.ndarray, offset: np.ndarray) -> 
     return to_ibug68(face_model.canonical(neutral, np.clip(w + offset, 0, 1)))
 
 
+def emotion_gains(folder) -> np.ndarray | None:
+    """(8,) per-emotion gains in EMOTIONS order from ``folder/emotion.json`` (None when there is none: a fresh
+    training run draws what its network learnt, unscaled)."""
+    path = Path(folder) / EMOTION_FILE
+    if not path.is_file():
+        return None
+    gains = json.loads(path.read_text())["gains"]
+    return np.array([float(gains.get(e, 1.0)) for e in EMOTIONS], np.float32)
+
+
+def neutral_counterpart(emotion: EmotionCondition) -> EmotionCondition:
+    """What a requested face change is measured against: the same per-frame intensity all on the neutral label,
+    or, for a reference portrait, no offset (the relaxed face)."""
+    if emotion.weights is None:
+        return dataclasses.replace(emotion, reference=np.zeros_like(emotion.reference))
+    weights = np.zeros_like(emotion.weights)
+    weights[:, EMOTIONS.index("neutral")] = emotion.weights.sum(1)
+    return dataclasses.replace(emotion, weights=weights)
+
+
+def frame_gains(emotion: EmotionCondition, gains: np.ndarray, n_frames: int) -> np.ndarray:
+    """(T,) gain per frame: the emotions' gains averaged by their weights (1 where only neutral is asked for);
+    a reference portrait, which names no emotion, gets the mean of the six."""
+    if emotion.weights is None:
+        return np.full(n_frames, float(gains[1:].mean()), np.float32)
+    emotive = np.clip(emotion.weights[:, 1:], 0.0, None)
+    mass = emotive.sum(1)
+    return np.where(mass > 1e-6, (emotive @ gains[1:]) / np.maximum(mass, 1e-6), 1.0).astype(np.float32)
+
+
+def amplify_emotion(requested: np.ndarray, neutral: np.ndarray, gain: np.ndarray) -> np.ndarray:
+    """Blendshapes (T, 52) whose expressive channels sit at ``neutral + gain * (requested - neutral)`` per frame.
+    The channels that open the mouth (jaw, lower lip, funnel, pucker) stay the requested run's: the gain draws
+    the emotion, never how the speech opens the mouth."""
+    out = requested.copy()
+    cols = bs.indices(EXPRESSIVE)
+    out[:, cols] = neutral[:, cols] + gain[:, None] * (requested[:, cols] - neutral[:, cols])
+    return out
+
+
 class LandmarkMotionModel(MotionModel):
     """Base: loads its spec's network (bundled weights unless ``weights`` names a folder); subclasses implement
     :meth:`predict` -> (T, 68, 2 or 3) canonical landmarks."""
@@ -42,6 +86,7 @@ class LandmarkMotionModel(MotionModel):
         self.net = spec.load(spec.network).from_pretrained(self.folder)
         self.head_motion_scale, self.blinks = head_motion, blinks
         self.mouth_gain = mouth_gain(self.folder)  # scripts/calibrate_mouth.py --write: a regression narrows the opening
+        self.emotion_gains = emotion_gains(self.folder)  # scripts/calibrate_emotion_gain.py --write: it also narrows the emotions
 
     def predict(self, inputs: MotionInputs) -> np.ndarray:
         raise NotImplementedError
@@ -54,8 +99,18 @@ class LandmarkMotionModel(MotionModel):
         portrait, fps = inputs.portrait, float(dims.FPS)
         rng = np.random.default_rng(inputs.seed)
         with quiet_inference():
-            lm = self.predict(inputs)
-        w = widen_mouth(portrait.face_model.fit_blendshapes(portrait.neutral, lm), self.mouth_gain)
+            w = portrait.face_model.fit_blendshapes(portrait.neutral, self.predict(inputs))
+            gain = None
+            if self.emotion_gains is not None and inputs.emotion.offset(1) is not None:
+                gain = frame_gains(inputs.emotion, self.emotion_gains, len(w))
+            if gain is not None and not np.all(gain == 1.0):
+                # A regression draws a requested emotion at a fraction of its prototype (eapc 0.58-0.77): the
+                # calibrated gains scale its change against the same run under the neutral label, so that
+                # intensity 1 is the prototype's full apex as in the analytic model (classifier-free guidance's form)
+                neutral = dataclasses.replace(inputs, emotion=neutral_counterpart(inputs.emotion))
+                w_neutral = portrait.face_model.fit_blendshapes(portrait.neutral, self.predict(neutral))
+                w = amplify_emotion(w, w_neutral, gain)
+        w = widen_mouth(np.clip(w, 0.0, 1.0), self.mouth_gain)
         np.clip(w, 0.0, 1.0, out=w)
         # Blinks come from ``add_blinks``. The networks also learnt their training speakers' blinks, at fixed
         # places in the speech, which (fitted within bounds) shut the eyes fully on top of the seeded ones; a
