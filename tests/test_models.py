@@ -17,6 +17,7 @@ pytest.importorskip("lightning")
 from emohead.motion.eapc.network import EAPC  # noqa: E402
 from emohead.motion.mul2lm.network import Mul2Lm  # noqa: E402
 from emohead.nn.discriminators import RealismDiscriminator, TemporalDiscriminator  # noqa: E402
+from tests.conftest import DEMO_TRANSCRIPT  # noqa: E402
 
 TINY_M = {"hidden": 16, "heads": 2, "layers": 1}
 TINY_E = {"hidden": 16, "llf_hidden": 8}
@@ -379,3 +380,27 @@ def test_a_landmark_model_leaves_blinking_to_the_seeded_blinks(model):
     for emotion in ("neutral", "sad"):
         w = emohead.load_motion_model(model, blinks=False).generate(inputs.with_emotion(emotion)).blendshapes
         assert w[:, bs.indices(("eyeBlinkLeft", "eyeBlinkRight"))].max() < 0.7, emotion
+
+
+@pytest.mark.parametrize("model", ["eapc", "mul2lm"])
+def test_a_landmark_model_animates_long_speech_window_by_window(model, demo_portrait, demo_audio):
+    """Both networks trained on fixed windows (eapc 25 frames, mul2lm 50) and run on them, cross-faded, at any
+    length: mul2lm's transformer attends over every frame it is given, so run whole it pooled a 10 s clip over
+    five times the context it learnt (held-back lip sync r 0.530 whole, 0.557 windowed) and an hour would not
+    fit in memory. So the motion of the opening seconds does not change when more speech follows."""
+    import dataclasses
+
+    import emohead
+    from emohead.audio.features import AudioFeatures
+    from emohead.nn.base import quiet_inference
+
+    inputs = emohead.analyze(demo_portrait, demo_audio, transcript=DEMO_TRANSCRIPT)
+    motion_model = emohead.load_motion_model(model)
+    k = 150  # 6 s of the 11 s demo speech
+    a = inputs.audio
+    cut = AudioFeatures(duration=k / 25, mfcc=a.mfcc[:k], mfcc100=a.mfcc100[: 4 * k], energy_db=a.energy_db[:k], llf=a.llf[:k])
+    with quiet_inference():  # the same transcript: its linguistic features place each word in the whole sentence
+        whole, short = motion_model.predict(inputs), motion_model.predict(dataclasses.replace(inputs, audio=cut))
+    keep = k - 2 * motion_model.window  # before the first window that reaches the cut (and its MFCC context)
+    assert whole.shape[0] == inputs.n_frames and short.shape[0] == k and keep >= 50
+    np.testing.assert_allclose(short[:keep], whole[:keep], atol=1e-5)

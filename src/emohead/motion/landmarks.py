@@ -34,6 +34,23 @@ def emotional_landmarks(face_model, neutral: np.ndarray, offset: np.ndarray) -> 
     return to_ibug68(face_model.canonical(neutral, np.clip(w + offset, 0, 1)))
 
 
+def cross_faded(predict_window, n_frames: int, window: int, overlap: int) -> np.ndarray:
+    """``predict_window(start, stop) -> (stop - start, D)`` run over windows of ``window`` frames, ``window - overlap``
+    apart, their overlaps cross-faded linearly: (n_frames, D). A network trained on fixed windows then sees the
+    context it was trained on at any length, and memory stays bounded however long the input."""
+    out, weight = None, np.zeros(n_frames, np.float32)
+    for s in range(0, max(n_frames - overlap, 1), window - overlap):
+        e = min(s + window, n_frames)
+        pred = predict_window(s, e)
+        if out is None:
+            out = np.zeros((n_frames, pred.shape[-1]), np.float32)
+        ramp = np.minimum(1.0, np.minimum(np.arange(1, e - s + 1), np.arange(e - s, 0, -1)) / (overlap + 1))
+        ramp = np.where((np.arange(s, e) < overlap) | (np.arange(s, e) >= n_frames - overlap), 1.0, ramp)
+        out[s:e] += pred * ramp[:, None]
+        weight[s:e] += ramp
+    return out / np.maximum(weight, 1e-6)[:, None]
+
+
 def emotion_gains(folder) -> np.ndarray | None:
     """(8,) per-emotion gains in EMOTIONS order from ``folder/emotion.json`` (None when there is none: a fresh
     training run draws what its network learnt, unscaled)."""

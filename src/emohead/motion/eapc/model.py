@@ -11,7 +11,7 @@ import numpy as np
 from emohead import dims
 from emohead.face.ibug68 import to_ibug68
 from emohead.motion.base import MotionInputs
-from emohead.motion.landmarks import LandmarkMotionModel
+from emohead.motion.landmarks import LandmarkMotionModel, cross_faded
 
 
 class EapcMotionModel(LandmarkMotionModel):
@@ -25,15 +25,10 @@ class EapcMotionModel(LandmarkMotionModel):
         ref = torch.from_numpy(to_ibug68(inputs.portrait.canonical)[:, :2].reshape(1, -1))
         mw, llf = inputs.audio.mfcc_window, inputs.audio.llf
         label = inputs.emotion.weights
-        out = np.zeros((n, dims.LM68_2D), np.float32)
-        weight = np.zeros(n, np.float32)
-        step = self.window - self.overlap
-        for s in range(0, max(n - self.overlap, 1), step):  # 25-frame windows as trained, cross-faded over 5 frames
-            e = min(s + self.window, n)
+
+        def window(s: int, e: int) -> np.ndarray:
             emo = None if label is None else torch.from_numpy(np.clip(label[s:e], 0, None)[None].astype(np.float32))
             pred, _ = self.net(torch.from_numpy(mw[None, s:e]), torch.from_numpy(llf[None, s:e]), ref, emo)
-            ramp = np.minimum(1.0, np.minimum(np.arange(1, e - s + 1), np.arange(e - s, 0, -1)) / (self.overlap + 1))
-            ramp = np.where((np.arange(s, e) < self.overlap) | (np.arange(s, e) >= n - self.overlap), 1.0, ramp)
-            out[s:e] += pred[0].numpy() * ramp[:, None]
-            weight[s:e] += ramp
-        return (out / np.maximum(weight, 1e-6)[:, None]).reshape(n, dims.N_LM68, 2)
+            return pred[0].numpy()
+
+        return cross_faded(window, n, self.window, self.overlap).reshape(n, dims.N_LM68, 2)
