@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 import emohead
+from emohead import dims
 from emohead.eval.emotion_classifier import FER_CLASSES, classify, load_fer
 from emohead.face.ibug68 import face_boxes, to_ibug68
 from emohead.motion import specs
@@ -125,20 +126,27 @@ def bench_model(name: str, fer, analysed: dict, weights: str | None = None) -> d
 
 @lru_cache(maxsize=1)
 def acted_apexes() -> dict[str, np.ndarray]:
-    """emotion -> the apex frame of CREMA-D actor 1001's acted clip (where MediaPipe's scores of the emotion's
-    prototype channels peak): real photos of each emotion, used as reference portraits."""
-    from emohead.emotion.prototypes import load_prototypes
+    """emotion -> the apex frame of CREMA-D actor 1001's acted clip: real photos of each emotion, used as reference
+    portraits. The apex is where MediaPipe's reading departs furthest from the same actor's neutral clip (its
+    median) along the emotion's prototype, on the expressive channels that speech does not move, so a word's
+    stretched lips do not count as a smile. The classifier plays no part in the choice."""
+    from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
+    from emohead.face import blendshapes as bs
     from emohead.face.analyze import track_video
 
+    def tracked(code: str):
+        path = SHARED / "video" / "cremad" / f"1001_DFA_{code}_XX.flv"
+        return list(read_frames(path, fps=dims.FPS)), *track_video(path, fps=dims.FPS)[1:]  # the same 25 fps frames
+
     protos, out = load_prototypes(), {}
+    _, shapes, found = tracked("NEU")
+    rest = np.median(shapes[found], 0)
+    upper = [i for i in bs.indices(EXPRESSIVE) if i not in bs.indices(bs.SPEECH_CHANNELS)]
     for code, emotion in ACTED:
         if emotion == "neutral":
             continue
-        path = SHARED / "video" / "cremad" / f"1001_DFA_{code}_XX.flv"
-        frames = list(read_frames(path))
-        _, shapes, found = track_video(path)
-        chans = protos.label_offset(emotion, 1.0) > 0
-        score = np.where(found, shapes[:, chans].sum(1), -np.inf)
+        frames, shapes, found = tracked(code)
+        score = np.where(found, (shapes - rest)[:, upper] @ protos.label_offset(emotion, 1.0)[upper], -np.inf)
         out[emotion] = frames[int(np.argmax(score))]
     return out
 
@@ -200,8 +208,8 @@ def real_reference(fer) -> dict:
     out = {}
     for code, emotion in ACTED:
         path = SHARED / "video" / "cremad" / f"1001_DFA_{code}_XX.flv"
-        frames = list(read_frames(path))
-        pts, _, found = track_video(path)
+        frames = list(read_frames(path, fps=dims.FPS))
+        pts, _, found = track_video(path, fps=dims.FPS)
         p = classify(fer, [f for f, ok in zip(frames, found) if ok], face_boxes(to_ibug68(pts[found])))
         k = fer_index(emotion)
         out[emotion] = {
