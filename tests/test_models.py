@@ -386,7 +386,7 @@ def test_a_landmark_model_leaves_blinking_to_the_seeded_blinks(model):
 def test_a_landmark_model_animates_long_speech_window_by_window(model, demo_portrait, demo_audio):
     """Both networks trained on fixed windows (eapc 25 frames, mul2lm 50) and run on them, cross-faded, at any
     length: mul2lm's transformer attends over every frame it is given, so run whole it pooled a 10 s clip over
-    five times the context it learnt (held-back lip sync r 0.530 whole, 0.557 windowed) and an hour would not
+    five times the context it learnt (held-back lip sync r 0.530 whole, 0.558 windowed) and an hour would not
     fit in memory. So the motion of the opening seconds does not change when more speech follows."""
     import dataclasses
 

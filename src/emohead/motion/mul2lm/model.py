@@ -20,7 +20,7 @@ class Mul2LmMotionModel(LandmarkMotionModel):
     name = "mul2lm"
     # The 50-frame windows it trained on, cross-faded over 10 frames. Its transformer attends over every frame it
     # is given, without positions: a whole 10 s clip pooled 5 times the context it learnt, and an hour would not
-    # fit in memory. On the held-back clips, lip sync r 0.530 whole -> 0.557 windowed.
+    # fit in memory. On the held-back clips, lip sync r 0.530 whole -> 0.558 windowed.
     window, overlap = 50, 10
 
     def predict(self, inputs: MotionInputs) -> np.ndarray:
