@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -41,7 +42,7 @@ from emohead.face.ibug68 import face_boxes, to_ibug68
 from emohead.motion import specs
 from emohead.video.io import read_frames
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED = Path(os.environ.get("EMOHEAD_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "data"  # as the tests read it
 PORTRAITS = (
     "portraits/obama.jpg",
     "portraits/obama2.jpg",
