@@ -33,18 +33,18 @@ from emohead.face import blendshapes as bs
 from emohead.face.ibug68 import mouth_opening, to_ibug68
 from emohead.face.model import FaceModel
 from emohead.motion.analytic import visemes
-from emohead.motion.analytic.model import VISEME_LAG, opening_gain, viseme_curves
+from emohead.motion.analytic.model import LIP_SEAL, VISEME_LAG, opening_gain, viseme_curves
 from emohead.text.align import Phone
 
-CLASSES = list(visemes._CLASSES)
-CLASS_OF = {p: k for k, (phones, _, _) in visemes._CLASSES.items() for p in phones}
+NAMES = list(visemes.CLASSES)
+CLASS_OF = {p: k for k, (phones, _, _) in visemes.CLASSES.items() for p in phones}
 SCALED = bs.indices(("jawOpen", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthUpperUpLeft", "mouthUpperUpRight"))
 
 
 def class_target(label: str) -> tuple[np.ndarray, float]:
     """A phone's class as a one-hot in the first channels, with the phone's own dominance."""
     vec = np.zeros(bs.COUNT, np.float32)
-    vec[CLASSES.index(CLASS_OF.get(label, "rest"))] = 1.0
+    vec[NAMES.index(CLASS_OF.get(label, "rest"))] = 1.0
     return vec, visemes.target(label)[1]
 
 
@@ -53,7 +53,7 @@ def class_mix(arrays: dict) -> tuple[np.ndarray, np.ndarray]:
     phones = [Phone(str(label), float(a), float(b)) for label, (a, b) in zip(arrays["phone_labels"], arrays["phone_times"])]
     n, fps = len(arrays["energy_db"]), float(dims.FPS)
     mix, closure = viseme_curves(phones, n, fps, lag=VISEME_LAG, targets=class_target)
-    x = mix[:, : len(CLASSES)] * (opening_gain(arrays["energy_db"], fps) * (1.0 - 0.92 * closure))[:, None]
+    x = mix[:, : len(NAMES)] * (opening_gain(arrays["energy_db"], fps) * (1.0 - LIP_SEAL * closure))[:, None]
     real = mouth_opening(arrays["lm68"])
     m = min(len(x), len(real))
     return x[:m].astype(np.float64), real[:m].astype(np.float64)
@@ -117,20 +117,20 @@ def main() -> None:
     others = load([m for m in real if m["speaker"] not in held and m["speaker"] != "s1"])
     face = FaceModel.default()
     rest = opening_of(face, visemes.TARGETS["SIL"])
-    before = np.array([max(opening_of(face, visemes.TARGETS[visemes._CLASSES[k][0][0]]) - rest, 0.0) for k in CLASSES])
-    before[CLASSES.index("bilabial")] = 0.0  # sealed by the closure, whatever its target
+    before = np.array([max(opening_of(face, visemes.TARGETS[visemes.CLASSES[k][0][0]]) - rest, 0.0) for k in NAMES])
+    before[NAMES.index("bilabial")] = 0.0  # sealed by the closure, whatever its target
     x = np.concatenate([xi - xi.mean(0) for xi, _ in fit])
     y = np.concatenate([yi - yi.mean() for _, yi in fit])
     prior = before * float((x @ before) @ y / ((x @ before) @ (x @ before)))  # the table at the data's scale
-    weight = np.sqrt(args.ridge * np.trace(x.T @ x) / len(CLASSES))
-    theta = lsq_linear(np.vstack([x, weight * np.eye(len(CLASSES))]), np.concatenate([y, weight * prior]), bounds=(0, np.inf)).x
+    weight = np.sqrt(args.ridge * np.trace(x.T @ x) / len(NAMES))
+    theta = lsq_linear(np.vstack([x, weight * np.eye(len(NAMES))]), np.concatenate([y, weight * prior]), bounds=(0, np.inf)).x
     after = theta * before.max() / theta.max()  # the widest class keeps the table's widest opening; calibrate_mouth.py sets the scale
     print(f"{len(fit)} fit / {len(check)} check GRID s1 sentences, {len(others)} clips of other speakers")
     for name, data in (("fit sentences", fit), ("check sentences", check), ("other speakers", others)):
         print(f"  r of the linear predictor, {name:16s} table {mean_r(data, before):.3f} -> fitted {mean_r(data, after):.3f}")
     print(f"{'class':13s} {'before':>7s} {'after':>7s}  target channels (paste into visemes.py)")
-    for k, b, a in zip(CLASSES, before, after):
-        vec = visemes.TARGETS[visemes._CLASSES[k][0][0]]
+    for k, b, a in zip(NAMES, before, after):
+        vec = visemes.TARGETS[visemes.CLASSES[k][0][0]]
         new = vec if k == "rest" else matched_target(face, vec, rest + a)
         chans = {bs.NAMES[i]: round(float(new[i]), 2) for i in np.nonzero(new)[0]}
         print(f"{k:13s} {b:7.3f} {a:7.3f}  {chans}")

@@ -40,6 +40,7 @@ MOUTH_SCALE = 0.936
 # GRID, the weekly address; none held back; the trained eapc and mul2lm, which learnt timing from these data, lag
 # 0), so the visemes are sampled 40 ms later (``python scripts/calibrate_mouth.py`` prints the lags).
 VISEME_LAG = 0.04
+LIP_SEAL = 0.92  # how much of the opening a bilabial's closure takes away at its centre
 
 
 def viseme_curves(
@@ -123,7 +124,7 @@ class AnalyticMotionModel(MotionModel):
         w[:, SPEECH] += speech[:, SPEECH]
         if emotion is not None:
             w = add_emotion(w, emotion, portrait.face_model.basis)
-        w[:, OPENING] *= (1.0 - 0.92 * closure)[:, None]
+        w[:, OPENING] *= (1.0 - LIP_SEAL * closure)[:, None]
         if self.blinks:
             add_blinks(w, fps, rng)
         np.clip(w, 0.0, 1.0, out=w)

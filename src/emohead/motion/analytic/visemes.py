@@ -25,7 +25,7 @@ from emohead.face import blendshapes as bs
 
 BILABIAL = frozenset({"P", "B", "M"})
 
-_CLASSES: dict[str, tuple[tuple[str, ...], dict[str, float], float]] = {
+CLASSES: dict[str, tuple[tuple[str, ...], dict[str, float], float]] = {
     # name: (phones, target channels, dominance)
     "rest": (("SIL",), {}, 1.0),
     "bilabial": (("P", "B", "M"), {"jawOpen": 0.4, "mouthPressLeft": 0.35, "mouthPressRight": 0.35, "mouthClose": 0.1}, 6.0),
@@ -56,7 +56,7 @@ _CLASSES: dict[str, tuple[tuple[str, ...], dict[str, float], float]] = {
 
 TARGETS: dict[str, np.ndarray] = {}
 DOMINANCE: dict[str, float] = {}
-for _name, (_phones, _chans, _dom) in _CLASSES.items():
+for _name, (_phones, _chans, _dom) in CLASSES.items():
     _vec = np.zeros(bs.COUNT, np.float32)
     for _ch, _v in _chans.items():
         _vec[bs.INDEX[_ch]] = _v
