@@ -52,6 +52,11 @@ def main() -> None:
     ap.add_argument("--write", type=Path, help="weights folder whose emotion.json gets the new gains")
     ap.add_argument("--rounds", type=int, default=4, help="measure-and-update rounds with --write (default %(default)s)")
     args = ap.parse_args()
+    from emohead.motion import get_spec
+    from emohead.motion.landmarks import LandmarkMotionModel
+
+    if args.write and not issubclass(get_spec(args.model).load(get_spec(args.model).entry), LandmarkMotionModel):
+        ap.error(f"--write: {args.model} does not read emotion.json; only the landmark models (eapc, mul2lm) do")
     t0 = time.time()
     analysed = {
         rel: emohead.analyze(portrait_image(rel), SHARED / CALIBRATION_VOICE[0], transcript=CALIBRATION_VOICE[1]) for rel in CALIBRATION

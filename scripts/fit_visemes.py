@@ -6,8 +6,8 @@ The analytic model's mouth opening is, per frame, the loudness gain times the do
 phone classes' targets (Cohen & Massaro coarticulation, ``motion.analytic.model.viseme_curves``), sealed at
 bilabials. With the dominances, decay and timing fixed, the opening is linear in each class's opening, so the
 openings that best explain the real inner-lip distance are a least-squares fit: non-negative, each clip centred
-(Pearson ignores the offset), with a ridge toward the hand-set table (``--ridge``, relative to the data's scale:
-0 trusts the data alone, large keeps the table). Data: the GRID s1 sentences of the corpus
+(Pearson ignores the offset), with a ridge toward the table in ``visemes.py`` (``--ridge``, relative to the data's scale:
+0 trusts the data alone, large keeps the table; the fitted table was fitted from the hand-set one). Data: the GRID s1 sentences of the corpus
 (``scripts/build_corpus.py``; MediaPipe's tracked inner lips and the transcript's forced alignment), sentences
 ``--fit`` (in clip-id order) to fit, ``--check`` to check; other speakers' real clips that are not held back
 (``emohead.data.corpus.HELD_OUT_REAL``) check that the fit carries to other faces and voices.
@@ -93,7 +93,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path("corpus"), help="corpus built by scripts/build_corpus.py (default %(default)s)")
     ap.add_argument("--fit", default="60:760", help="GRID s1 sentences to fit on, as a slice in clip-id order (default %(default)s)")
     ap.add_argument("--check", default="800:1000", help="GRID s1 sentences to check on (default %(default)s)")
-    ap.add_argument("--ridge", type=float, default=0.3, help="pull toward the hand-set table (default %(default)s)")
+    ap.add_argument("--ridge", type=float, default=0.3, help="pull toward the table in visemes.py (default %(default)s)")
     args = ap.parse_args()
     t0 = time.time()
     cache = Cache(args.data)
