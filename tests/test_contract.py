@@ -157,7 +157,9 @@ def test_a_landmark_models_calibrated_gains_draw_each_emotion_in_full_and_leave_
     """scripts/calibrate_emotion_gain.py measured on other portraits that the networks draw 0.58-0.84 of each prototype
     (on this face unscaled: eapc 0.67-0.85, mul2lm 0.58-0.77); with the gains bundled beside the weights, this face
     (never calibrated on) gets at least 0.75 of every emotion (eapc 1.01-1.19, mul2lm 0.80-0.95; mul2lm's angry is
-    held back by a brow it already lowers), and the channels that open the mouth are exactly the unscaled run's."""
+    held back by a brow it already lowers), the channels that open the mouth are exactly the unscaled run's, and the
+    emotion channels flicker no more than unscaled (a raw gain on the two runs' difference raised their mean second
+    difference by a third: it amplified the landmark fit's noise)."""
     from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
     from emohead.face import blendshapes as bs
 
@@ -165,6 +167,10 @@ def test_a_landmark_models_calibrated_gains_draw_each_emotion_in_full_and_leave_
     model, protos = emohead.load_motion_model(name), load_prototypes()
     assert model.emotion_gains is not None, f"{name} has no emotion.json beside its weights"
     lips = [i for i in bs.indices(bs.SPEECH_CHANNELS) if i not in bs.indices(EXPRESSIVE)]  # jaw, lower lip, funnel, pucker
+
+    def flicker(w):  # mean frame-to-frame acceleration of the emotion channels
+        return np.abs(np.diff(w[:, protos.channels], 2, axis=0)).mean()
+
     base = model.generate(inputs.with_emotion("neutral", intensity=1.0)).blendshapes.mean(0)
     for emotion in ("happy", "sad", "angry", "fear", "surprise", "disgust"):
         asked = inputs.with_emotion(emotion, intensity=1.0)
@@ -175,6 +181,7 @@ def test_a_landmark_models_calibrated_gains_draw_each_emotion_in_full_and_leave_
         unscaled = model.generate(asked).blendshapes
         model.emotion_gains = gains
         assert np.array_equal(w[:, lips], unscaled[:, lips]), f"{name}'s gain moved the lips for {emotion}"
+        assert flicker(w) < 1.1 * flicker(unscaled), f"{name}'s gain makes {emotion} flicker"
 
 
 @pytest.mark.parametrize("name", list(RENDERERS))

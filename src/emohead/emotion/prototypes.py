@@ -96,6 +96,13 @@ class Prototypes:
             self.baseline[bs.INDEX[ch]] = v
         self.table = table
 
+    @property
+    def channels(self) -> np.ndarray:
+        """Indices of the expressive channels that some emotion's prototype moves; the others (jaw and mouth
+        sideways, lip roll and shrug, cheek puff) carry only speech."""
+        used = np.abs(self.matrix).max(0) > 0
+        return np.array([i for i in bs.indices(EXPRESSIVE) if used[i]])
+
     def offset(self, weights: np.ndarray) -> np.ndarray:
         """Per-frame emotion weights (T, 8) -> blendshape offsets (T, 52) against a relaxed face."""
         return weights @ self.matrix

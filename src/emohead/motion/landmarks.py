@@ -19,10 +19,11 @@ from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.face import blendshapes as bs
 from emohead.face.ibug68 import to_ibug68
-from emohead.motion.animate import EMOTION_FILE, add_blinks, mouth_gain, scaled_head_motion, widen_mouth
+from emohead.motion.animate import EMOTION_FILE, add_blinks, mouth_gain, scaled_head_motion, smooth, widen_mouth
 from emohead.motion.base import Motion, MotionInputs, MotionModel
 
 BLINK_WINDOW = dims.FPS  # frames: longer than a blink (0.1-0.4 s), shorter than an emotion's change
+EMOTION_SMOOTH = 0.08  # seconds (Gaussian sigma) over which the amplified emotion change is smoothed
 
 
 def emotional_landmarks(face_model, neutral: np.ndarray, offset: np.ndarray) -> np.ndarray:
@@ -81,13 +82,17 @@ def frame_gains(emotion: EmotionCondition, gains: np.ndarray, n_frames: int) -> 
     return np.where(mass > 1e-6, (emotive @ gains[1:]) / np.maximum(mass, 1e-6), 1.0).astype(np.float32)
 
 
-def amplify_emotion(requested: np.ndarray, neutral: np.ndarray, gain: np.ndarray) -> np.ndarray:
-    """Blendshapes (T, 52) whose expressive channels sit at ``neutral + gain * (requested - neutral)`` per frame.
-    The channels that open the mouth (jaw, lower lip, funnel, pucker) stay the requested run's: the gain draws
-    the emotion, never how the speech opens the mouth."""
+def amplify_emotion(requested: np.ndarray, neutral: np.ndarray, gain: np.ndarray, fps: float = dims.FPS) -> np.ndarray:
+    """Blendshapes (T, 52): the requested run plus ``gain - 1`` times its difference from the neutral run, per
+    frame, on the emotion channels (those some prototype moves), so they sit near ``neutral + gain * (requested -
+    neutral)``. The difference is smoothed over ``EMOTION_SMOOTH`` seconds first: an emotion changes over tenths
+    of a second, and what differs faster between the two runs is the landmark fit's noise, which a gain would turn
+    into flicker. The other channels stay the requested run's: those that open the mouth (jaw, lower lip, funnel,
+    pucker), so the gain never changes how speech opens it, and those no emotion uses (jaw and mouth sideways,
+    lip roll)."""
     out = requested.copy()
-    cols = bs.indices(EXPRESSIVE)
-    out[:, cols] = neutral[:, cols] + gain[:, None] * (requested[:, cols] - neutral[:, cols])
+    cols = load_prototypes().channels
+    out[:, cols] += (gain[:, None] - 1.0) * smooth(requested[:, cols] - neutral[:, cols], EMOTION_SMOOTH, fps)
     return out
 
 
