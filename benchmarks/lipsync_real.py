@@ -51,13 +51,6 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(a[:n], b[:n])[0, 1])
 
 
-def scaled_opening(lm68: np.ndarray) -> np.ndarray:
-    """Inner-lip opening per frame in units of the outer-eye-corner distance (scale-free, so a generated crop
-    and a real video compare)."""
-    eyes = np.linalg.norm(lm68[:, 45, :2] - lm68[:, 36, :2], axis=1)
-    return mouth_opening(lm68) / np.maximum(eyes, 1e-6)
-
-
 def spectral_tilt_db(samples: np.ndarray, rate: int = dims.SAMPLE_RATE) -> float:
     """Vocal effort proxy: 1-5 kHz over 80-1000 Hz energy (dB) in the loudest 30 % of 25 ms frames, median. Louder,
     more effortful speech has more high-frequency energy (a flatter spectrum), but so does a brighter microphone."""
@@ -84,7 +77,7 @@ def evaluate(path: Path, models: list[str], weights: dict[str, str] | None = Non
     audio, transcript = clip_inputs(path)
     first = next(read_frames(path))
     pts, _, found = track_video(path, fps=dims.FPS)
-    real = scaled_opening(to_ibug68(pts))
+    real = mouth_opening(to_ibug68(pts))
     inputs = emohead.analyze(first.copy(), audio, transcript=transcript)
     energy = inputs.audio.energy_db
     name = f"{path.parent.name}/{path.name}"
@@ -95,7 +88,7 @@ def evaluate(path: Path, models: list[str], weights: dict[str, str] | None = Non
     }
     rows = []
     for model in models:
-        gen = scaled_opening(emohead.load_motion_model(model, weights=(weights or {}).get(model)).generate(inputs).lm68())
+        gen = mouth_opening(emohead.load_motion_model(model, weights=(weights or {}).get(model)).generate(inputs).lm68())
         ok = found[: min(len(found), len(gen))]
         r, g = real[: len(ok)][ok], gen[: len(ok)][ok]
         # the real curve plays the "video", the generated one the reference: a positive offset means the real video lags

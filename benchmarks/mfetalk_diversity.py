@@ -25,9 +25,9 @@ import emohead  # noqa: E402
 from emohead import dims  # noqa: E402
 from emohead.face import blendshapes as bs  # noqa: E402
 from emohead.face.analyze import track_video  # noqa: E402
-from emohead.face.ibug68 import to_ibug68  # noqa: E402
+from emohead.face.ibug68 import mouth_opening, to_ibug68  # noqa: E402
 from emohead.video.io import read_frames  # noqa: E402
-from lipsync_real import amplitude_ratio, clip_inputs, pearson, scaled_opening  # noqa: E402
+from lipsync_real import amplitude_ratio, clip_inputs, pearson  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "video"
 CLIPS = (
@@ -56,10 +56,10 @@ def main() -> None:
         path = SHARED / rel
         audio, transcript = clip_inputs(path)
         pts, _, found = track_video(path, fps=dims.FPS)
-        real = scaled_opening(to_ibug68(pts))
+        real = mouth_opening(to_ibug68(pts))
         inputs = emohead.analyze(next(read_frames(path)).copy(), audio, transcript=transcript)
         motions = [model.generate(dataclasses.replace(inputs, seed=s)) for s in args.seeds]
-        openings = [scaled_opening(m.lm68()) for m in motions]
+        openings = [mouth_opening(m.lm68()) for m in motions]
         n = min(len(found), *(len(o) for o in openings))
         ok = found[:n]
         w0, w1 = (m.blendshapes[:n] for m in motions)
