@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import time
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from tqdm import tqdm
 
 import emohead
 from emohead import dims
-from emohead.audio.io import load_audio
+from emohead.audio.features import vocal_effort_db
 from emohead.data.corpus import HELD_OUT_REAL
 from emohead.data.transcripts import grid_sentence
 from emohead.errors import EmoheadError
@@ -33,6 +34,7 @@ from emohead.text.asr import resolve_asr
 from emohead.video.io import read_frames
 
 VIDEO_EXT = {".mp4", ".flv", ".mpg"}
+SHARED = Path(os.environ.get("EMOHEAD_SHARED", Path(__file__).resolve().parents[2] / "shared"))  # as the tests read it
 
 
 def clip_inputs(path: Path) -> tuple[Path, str | None]:
@@ -49,22 +51,6 @@ def clip_inputs(path: Path) -> tuple[Path, str | None]:
 def pearson(a: np.ndarray, b: np.ndarray) -> float:
     n = min(len(a), len(b))
     return float(np.corrcoef(a[:n], b[:n])[0, 1])
-
-
-def spectral_tilt_db(samples: np.ndarray, rate: int = dims.SAMPLE_RATE) -> float:
-    """Vocal effort proxy: 1-5 kHz over 80-1000 Hz energy (dB) in the loudest 30 % of 25 ms frames, median. Louder,
-    more effortful speech has more high-frequency energy (a flatter spectrum), but so does a brighter microphone."""
-    n, hop = int(0.025 * rate), int(0.01 * rate)
-    if len(samples) < n:
-        return float("nan")
-    frames = np.lib.stride_tricks.sliding_window_view(samples.astype(np.float64), n)[::hop] * np.hanning(n)
-    power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
-    freq = np.fft.rfftfreq(n, 1 / rate)
-    total = 10 * np.log10(power.sum(1) + 1e-12)
-    loud = total >= np.percentile(total, 70)
-    low = power[loud][:, (freq >= 80) & (freq < 1000)].sum(1)
-    high = power[loud][:, (freq >= 1000) & (freq < 5000)].sum(1)
-    return float(np.median(10 * np.log10((high + 1e-12) / (low + 1e-12))))
 
 
 def amplitude_ratio(gen: np.ndarray, real: np.ndarray) -> float:
@@ -84,7 +70,7 @@ def evaluate(path: Path, models: list[str], weights: dict[str, str] | None = Non
     speech = {  # per-utterance context: how loud the speech swings, how fast it goes
         "loudness_range_db": float(np.percentile(energy, 95) - np.percentile(energy, 10)),
         "phones_per_s": sum(p.label != "SIL" for p in inputs.phones) / max(inputs.duration, 1e-6),
-        "spectral_tilt_db": spectral_tilt_db(load_audio(audio)),
+        "vocal_effort_db": float(np.median(vocal_effort_db(inputs.audio.mfcc100, inputs.n_frames))),
     }
     rows = []
     for model in models:
@@ -113,7 +99,7 @@ def evaluate(path: Path, models: list[str], weights: dict[str, str] | None = Non
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "video")
+    ap.add_argument("--data", type=Path, default=SHARED / "data" / "video", help="real clips (default: %(default)s)")
     ap.add_argument("--exclude", nargs="*", default=["grid_s1"], help="sub-folders left out (default: grid_s1, 1000 clips)")
     ap.add_argument("--models", nargs="+", default=["analytic"], help="motion models to score (default: analytic)")
     ap.add_argument("--weights", nargs="*", default=[], metavar="MODEL=DIR", help="trained weights instead of the bundled ones")
@@ -129,6 +115,8 @@ def main() -> None:
     paths = [
         p for p in sorted(args.data.rglob("*")) if p.suffix.lower() in VIDEO_EXT and p.relative_to(args.data).parts[0] not in args.exclude
     ]
+    if not paths:
+        ap.error(f"no real clips (.mp4, .flv, .mpg) under {args.data}: pass --data ../shared/data/video or set EMOHEAD_SHARED")
     sentences = []
     if args.grid_s1:
         a, b = (int(v) for v in args.grid_s1.split(":"))

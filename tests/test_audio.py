@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from emohead.audio.features import AudioFeatures, frame_energy_db, mfcc
+from emohead.audio.features import AudioFeatures, frame_energy_db, mfcc, vocal_effort_db
 from emohead.audio.io import check_audio, load_audio, stream_audio
 
 
@@ -35,3 +35,23 @@ def test_mfcc_separates_a_low_and_a_high_tone():
 def test_energy_is_in_dbfs():
     full = np.ones(640 * 4, np.float32) * 0.5
     assert np.allclose(frame_energy_db(full), 20 * np.log10(0.5), atol=1e-3)
+
+
+def _voice(seconds: float, brightness: float) -> np.ndarray:
+    """A 200 Hz voice with syllable-like loudness swings and ``brightness`` x its amplitude at 2.5 kHz."""
+    t = np.arange(int(seconds * 16000)) / 16000
+    envelope = 0.5 + 0.5 * np.sin(2 * np.pi * 3 * t)
+    return (0.3 * envelope * (np.sin(2 * np.pi * 200 * t) + brightness * np.sin(2 * np.pi * 2500 * t))).astype(np.float32)
+
+
+def test_vocal_effort_reads_a_brighter_voice_as_more_effort_and_follows_it_over_time():
+    def effort(x):
+        f = AudioFeatures.from_chunks([x])
+        return vocal_effort_db(f.mfcc100, f.n_frames)
+
+    soft, loud = effort(_voice(2, 0.05)), effort(_voice(2, 0.5))
+    assert len(soft) == 50 and np.ptp(soft) == 0  # a clip shorter than the window: one value
+    assert loud[0] - soft[0] == pytest.approx(20.0, abs=1.5)  # 10x the amplitude up high
+    both = effort(np.concatenate([_voice(15, 0.05), _voice(15, 0.5)]))  # calm, then raised
+    assert both[:125].mean() == pytest.approx(soft[0], abs=1.0) and both[-125:].mean() == pytest.approx(loud[0], abs=1.0)
+    assert np.all(np.diff(both) >= -1e-3)  # it rises once, through the change, and stays

@@ -64,6 +64,24 @@ def test_mouth_rests_closed_in_pauses(runs):
         assert middle.max() < 0.03, (p, middle)
 
 
+def test_speech_with_less_effort_opens_the_mouth_less_with_the_same_timing(demo_inputs, demo_audio, runs):
+    """The same words at the same loudness with less vocal effort (less energy above 1 kHz, as in relaxed speech:
+    JFK's address is emphatic) open the mouth less, as real speakers do; the timing stays the phones'."""
+    from emohead.audio.features import AudioFeatures
+    from emohead.audio.io import load_audio
+
+    x = load_audio(demo_audio)
+    freq = np.fft.rfftfreq(len(x), 1 / 16000)
+    dull = np.fft.irfft(np.fft.rfft(x) / np.sqrt(1 + (freq / 500) ** 2), len(x))  # first-order low-pass: -14 dB at 3 kHz against 300 Hz
+    dull *= np.sqrt(np.mean(x**2) / np.mean(dull**2))
+    relaxed = dataclasses.replace(demo_inputs, audio=AudioFeatures.from_chunks([dull]))
+    narrower = mouth_opening(emohead.load_motion_model("analytic").generate(relaxed.with_emotion("neutral")).lm68())
+    _, opening = runs["neutral"]
+    ratio = np.ptp(np.percentile(narrower, [5, 95])) / np.ptp(np.percentile(opening, [5, 95]))
+    assert 0.5 < ratio < 0.87, ratio
+    assert np.corrcoef(narrower, opening)[0, 1] > 0.95
+
+
 def _mean(result, *names):
     return result.motion.blendshapes[:, bs.indices(names)].mean()
 
@@ -83,8 +101,9 @@ def test_sad_raises_inner_brows_and_frown(runs):
 @pytest.mark.parametrize("emotion", ["happy", "sad"])
 def test_emotion_keeps_the_lip_sync(runs, emotion):
     neutral, other = runs["neutral"][1], runs[emotion][1]
-    diff = np.abs(other - neutral)
-    assert diff.mean() < 0.005 and diff.max() < 0.02
+    diff, span = np.abs(other - neutral), np.ptp(np.percentile(neutral, [5, 95]))
+    assert span > 0.1  # the tolerances are shares of how far the neutral mouth opens (0.005 and 0.02 of 0.18)
+    assert diff.mean() < 0.027 * span and diff.max() < 0.11 * span
     assert np.corrcoef(neutral, other)[0, 1] > 0.99
 
 

@@ -22,17 +22,16 @@ SAMPLES_PER_FRAME = dims.SAMPLES_PER_FRAME
 SILENCE_DBFS = -50.0
 
 
+def _mel_edges(n_mels: int = 40, fmin: float = 20.0, fmax: float = 7600.0) -> np.ndarray:
+    """(n_mels + 2,) the filters' corner frequencies in Hz, equally spaced on the HTK mel scale."""
+    mel = np.linspace(2595.0 * np.log10(1.0 + fmin / 700.0), 2595.0 * np.log10(1.0 + fmax / 700.0), n_mels + 2)
+    return 700.0 * (10.0 ** (mel / 2595.0) - 1.0)
+
+
 @lru_cache(maxsize=4)
 def mel_filterbank(n_mels: int = 40, fmin: float = 20.0, fmax: float = 7600.0) -> np.ndarray:
     """(n_mels, N_FFT // 2 + 1) triangular filters on the HTK mel scale."""
-
-    def hz_to_mel(f):
-        return 2595.0 * np.log10(1.0 + f / 700.0)
-
-    def mel_to_hz(m):
-        return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
-
-    edges = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))
+    edges = _mel_edges(n_mels, fmin, fmax)
     freqs = np.linspace(0, SAMPLE_RATE / 2, N_FFT // 2 + 1)
     lo, mid, hi = edges[:-2, None], edges[1:-1, None], edges[2:, None]
     fb = np.maximum(0.0, np.minimum((freqs - lo) / (mid - lo), (hi - freqs) / (hi - mid)))
@@ -244,3 +243,34 @@ def flat_mfcc_windows(mfcc_window: np.ndarray) -> np.ndarray:
     """(T, 28, 12) MFCC windows -> (T, 336) float32 near unit scale: one audio vector per frame for the networks
     that read the window whole (medtalk's content mapping, mfetalk's denoiser)."""
     return (mfcc_window.reshape(len(mfcc_window), -1) / MFCC_WINDOW_SCALE).astype(np.float32)
+
+
+def vocal_effort_db(mfcc100: np.ndarray, n_frames: int, window_s: float = 10.0) -> np.ndarray:
+    """(T,) vocal effort around each video frame: the spectral tilt of the speech, in dB.
+
+    The tilt is 1-5 kHz over 80-1000 Hz energy in the loudest 30 % of the 10 ms frames within ``window_s``
+    seconds centred on the frame (the median over those frames), evaluated every second and interpolated; a
+    clip shorter than the window gets one value. Effortful speech (raised, emphatic, shouted) has more energy
+    up high, so a flatter spectrum and a higher tilt; so does a brighter microphone. The spectrum is the log-mel
+    one the MFCC came from (their DCT inverted; pre-emphasis and the filters' area normalisation undone), so
+    nothing but ``AudioFeatures`` is needed. mfcc100: (4T, >=13) at 100 Hz.
+    """
+    n_mels, n_coef = 40, min(mfcc100.shape[1], 40)
+    edges = _mel_edges(n_mels)
+    centre, width = edges[1:-1], (edges[2:] - edges[:-2]) / 2
+    emphasis = np.abs(1 - 0.97 * np.exp(-2j * np.pi * centre / SAMPLE_RATE)) ** 2
+    power = np.exp(mfcc100[:, :n_coef].astype(np.float32) @ _dct_matrix(n_mels, n_coef).T)  # float32: an hour is 58 MB
+    power *= (width / emphasis).astype(np.float32)
+    low, high = power[:, (centre >= 80) & (centre < 1000)].sum(1), power[:, (centre >= 1000) & (centre < 5000)].sum(1)
+    tilt, total = 10 * np.log10((high + 1e-30) / (low + 1e-30)), power.sum(1)
+
+    def at(lo: int, hi: int) -> float:
+        seg = total[lo:hi]
+        return float(np.median(tilt[lo:hi][seg >= np.percentile(seg, 70)]))
+
+    half = int(window_s * 50)
+    if len(tilt) <= 2 * half:
+        return np.full(n_frames, at(0, len(tilt)), np.float32)
+    steps = np.arange(0, len(tilt), 100)
+    values = [at(max(0, c - half), c + half) for c in steps]
+    return np.interp(4 * np.arange(n_frames) + 2, steps, values).astype(np.float32)
