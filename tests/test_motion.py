@@ -64,6 +64,20 @@ def test_mouth_rests_closed_in_pauses(runs):
         assert middle.max() < 0.03, (p, middle)
 
 
+def test_lips_part_for_a_breath_before_the_first_words(demo_inputs):
+    """Real speakers part their lips as they breathe in before speaking (on 60 calibration clips the opening peaks at
+    about a third of its top 0.2 s before the first phone); long before that the mouth rests closed."""
+    from emohead.text.align import Phone
+
+    speech = [dataclasses.replace(p, start=p.start + 1.0, end=p.end + 1.0) for p in demo_inputs.phones]
+    inputs = dataclasses.replace(demo_inputs, phones=[Phone("SIL", 0.0, 1.0), *speech])  # a second more of silence first
+    opening = mouth_opening(emohead.load_motion_model("analytic").generate(inputs.with_emotion("neutral")).lm68())
+    onset = next(p.start for p in speech if p.label != "SIL")
+    rest, breath = opening[: int((onset - 0.8) * FPS)], opening[int((onset - 0.4) * FPS) : int((onset - 0.1) * FPS)]
+    assert rest.max() < 0.02, rest
+    assert breath.max() > rest.max() + 0.025, breath
+
+
 def test_speech_with_less_effort_opens_the_mouth_less_with_the_same_timing(demo_inputs, demo_audio, runs):
     """The same words at the same loudness with less vocal effort (less energy above 1 kHz, as in relaxed speech:
     JFK's address is emphatic) open the mouth less, as real speakers do; the timing stays the phones'."""
