@@ -78,6 +78,23 @@ def test_lips_part_for_a_breath_before_the_first_words(demo_inputs):
     assert breath.max() > rest.max() + 0.025, breath
 
 
+def test_the_mouth_closes_when_the_sound_ends_though_the_aligner_stretched_the_last_phone(demo_inputs, demo_audio):
+    """A forced aligner often stretches a sentence's last phone over the breath and room noise after it (GRID
+    swiz3n: 0.4 s); the real mouth has closed by then, so the visemes follow the sound, not the stretched phone."""
+    from emohead.audio.features import AudioFeatures
+    from emohead.audio.io import load_audio
+
+    x = load_audio(demo_audio)
+    tail = 0.002 * np.random.default_rng(0).standard_normal(16000).astype(np.float32)  # 1 s of quiet room noise
+    phones = [p for p in demo_inputs.phones]
+    while phones[-1].label == "SIL":
+        phones.pop()
+    phones[-1] = dataclasses.replace(phones[-1], end=len(x) / 16000 + 1.0)  # the aligner's stretch
+    inputs = dataclasses.replace(demo_inputs, audio=AudioFeatures.from_chunks([np.concatenate([x, tail])]), phones=phones)
+    opening = mouth_opening(emohead.load_motion_model("analytic").generate(inputs.with_emotion("neutral")).lm68())
+    assert opening[-int(0.8 * FPS) :].max() < 0.03, opening[-int(0.8 * FPS) :]
+
+
 def test_speech_with_less_effort_opens_the_mouth_less_with_the_same_timing(demo_inputs, demo_audio, runs):
     """The same words at the same loudness with less vocal effort (less energy above 1 kHz, as in relaxed speech:
     JFK's address is emphatic) open the mouth less, as real speakers do; the timing stays the phones'."""
