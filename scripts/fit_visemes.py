@@ -33,7 +33,7 @@ from emohead.face import blendshapes as bs
 from emohead.face.ibug68 import mouth_opening, to_ibug68
 from emohead.face.model import FaceModel
 from emohead.motion.analytic import visemes
-from emohead.motion.analytic.model import LIP_SEAL, VISEME_LAG, opening_gain, viseme_curves
+from emohead.motion.analytic.model import LIP_SEAL, VISEME_LAG, opening_gain, trim_phrase_ends, viseme_curves
 from emohead.text.align import Phone
 
 NAMES = list(visemes.CLASSES)
@@ -52,6 +52,7 @@ def class_mix(arrays: dict) -> tuple[np.ndarray, np.ndarray]:
     """(T, classes) the model's opening per unit opening of each class, and the real opening (T,)."""
     phones = [Phone(str(label), float(a), float(b)) for label, (a, b) in zip(arrays["phone_labels"], arrays["phone_times"])]
     n, fps = len(arrays["energy_db"]), float(dims.FPS)
+    phones = trim_phrase_ends(phones, arrays["energy_db"], fps)  # the phones the model animates
     mix, closure = viseme_curves(phones, n, fps, lag=VISEME_LAG, targets=class_target)
     x = mix[:, : len(NAMES)] * (opening_gain(arrays["energy_db"], fps) * (1.0 - LIP_SEAL * closure))[:, None]
     real = mouth_opening(arrays["lm68"])
