@@ -2,8 +2,10 @@
 
 Speech: each aligned phone pulls the mouth toward its viseme target with a dominance that decays
 with distance from the phone (Cohen & Massaro 1993 coarticulation); bilabials (/p b m/) then seal
-the lips as a hard constraint, and loudness scales how far the jaw opens. Without phones the mouth
-follows the speech envelope (acoustic fallback, any language).
+the lips as a hard constraint, and loudness and vocal effort scale how far the jaw opens. The lips part
+for a breath before the first words, and a phrase's last phone ends where its sound does (all calibrated
+on real talking video, comments below). Without phones the mouth follows the speech envelope (acoustic
+fallback, any language).
 Emotion: calibrated FACS prototypes (``emotion.prototypes``), weighted per frame by the label,
 timeline or intensity curve, or a reference portrait's expression, added to the expressive channels;
 speech channels are composed (emotion adds to them), never overwritten. Plus seeded natural blinks
