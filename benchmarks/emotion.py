@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -36,13 +35,14 @@ from pathlib import Path
 import numpy as np
 
 import emohead
+import lipsync_real
 from emohead import dims
 from emohead.eval.emotion_classifier import FER_CLASSES, classify, load_fer
 from emohead.face.ibug68 import face_boxes, to_ibug68
 from emohead.motion import specs
 from emohead.video.io import read_frames
 
-SHARED = Path(os.environ.get("EMOHEAD_SHARED", Path(__file__).resolve().parents[2] / "shared")) / "data"  # as the tests read it
+SHARED = lipsync_real.SHARED / "data"
 PORTRAITS = (
     "portraits/obama.jpg",
     "portraits/obama2.jpg",

@@ -55,7 +55,8 @@ def main() -> None:
     from emohead.motion import get_spec
     from emohead.motion.landmarks import LandmarkMotionModel
 
-    if args.write and not issubclass(get_spec(args.model).load(get_spec(args.model).entry), LandmarkMotionModel):
+    spec = get_spec(args.model)
+    if args.write and not issubclass(spec.load(spec.entry), LandmarkMotionModel):
         ap.error(f"--write: {args.model} does not read emotion.json; only the landmark models (eapc, mul2lm) do")
     t0 = time.time()
     analysed = {
