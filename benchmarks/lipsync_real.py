@@ -5,7 +5,8 @@
 Each real clip is re-created from its first frame, driven by its own audio and transcript
 (CREMA-D: transcript.csv; GRID: decoded from the file name; the others have none, so emohead's
 ASR path runs: whisper + forced alignment with the asr extra installed, else the phone loop). The real curve is the inner-lip distance of MediaPipe's tracked mesh over the clip's frames at
-25 fps; the generated one comes from the motion's 68 landmarks. For context, the same correlation
+25 fps, each frame paired with its own sound (the weekly address's picture runs 7 frames ahead of its sound:
+``emohead.data.corpus.AV_OFFSETS``); the generated one comes from the motion's 68 landmarks. For context, the same correlation
 is given for the raw loudness of the audio (the "audio-energy mouth").
 """
 
@@ -24,7 +25,7 @@ from tqdm import tqdm
 import emohead
 from emohead import dims
 from emohead.audio.features import vocal_effort_db
-from emohead.data.corpus import HELD_OUT_REAL
+from emohead.data.corpus import AV_OFFSETS, HELD_OUT_REAL
 from emohead.data.transcripts import grid_sentence
 from emohead.errors import EmoheadError
 from emohead.eval.avsync import av_offset
@@ -58,15 +59,29 @@ def amplitude_ratio(gen: np.ndarray, real: np.ndarray) -> float:
     return float(np.ptp(np.percentile(gen, [5, 95])) / max(np.ptp(np.percentile(real, [5, 95])), 1e-9))
 
 
+def in_step(real: np.ndarray, found: np.ndarray, av_offset: int) -> tuple[np.ndarray, np.ndarray]:
+    """The real opening per frame of sound, for a clip whose picture lags its sound by ``av_offset`` frames (negative:
+    runs ahead; ``emohead.data.corpus.AV_OFFSETS``): frame t of the result is what the face did at the sound's t.
+    Frames the picture does not cover count as not found."""
+    if av_offset == 0:
+        return real, found
+    k = abs(av_offset)
+    pad_r, pad_f = np.full(k, float(np.mean(real)), real.dtype), np.zeros(k, bool)
+    if av_offset > 0:  # the sound's t is in the picture's t + k
+        return np.concatenate([real[k:], pad_r]), np.concatenate([found[k:], pad_f])
+    return np.concatenate([pad_r, real[:-k]]), np.concatenate([pad_f, found[:-k]])
+
+
 def evaluate(path: Path, models: list[str], weights: dict[str, str] | None = None) -> list[dict]:
     """One row per model for a real clip: its inputs are analysed once, each model animates them."""
     audio, transcript = clip_inputs(path)
     first = next(read_frames(path))
     pts, _, found = track_video(path, fps=dims.FPS)
     real = mouth_opening(to_ibug68(pts))
+    name = f"{path.parent.name}/{path.name}"
+    real, found = in_step(real, found, AV_OFFSETS.get(name, 0))
     inputs = emohead.analyze(first.copy(), audio, transcript=transcript)
     energy = inputs.audio.energy_db
-    name = f"{path.parent.name}/{path.name}"
     speech = {  # per-utterance context: how loud the speech swings, how fast it goes
         "loudness_range_db": float(np.percentile(energy, 95) - np.percentile(energy, 10)),
         "phones_per_s": sum(p.label != "SIL" for p in inputs.phones) / max(inputs.duration, 1e-6),

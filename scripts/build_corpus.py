@@ -4,7 +4,7 @@
 
 1. ``emohead prepare`` each real collection in its own layout: CREMA-D (cremad), GRID (grid, one
    speaker per clip in the flat sample folder), and the two others (folder format, with the HDTF
-   clip's separate wav named in a labels.csv).
+   clip's separate wav and the weekly address's picture offset, ``emohead.data.corpus.AV_OFFSETS``, in a labels.csv).
 2. Hold back ``emohead.data.corpus.HELD_OUT_REAL`` as the test split (speaker-disjoint; never trained
    on, and left out of the face-model fit).
 3. Add synthetic rows: every other real clip x 7 emotions x 3 intensity levels + neutral
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from emohead import dims
 from emohead.data.cache import Cache, prepare
-from emohead.data.corpus import DUPLICATES, HELD_OUT_REAL, augment
+from emohead.data.corpus import AV_OFFSETS, DUPLICATES, HELD_OUT_REAL, augment
 
 
 def main() -> None:
@@ -55,9 +55,9 @@ def main() -> None:
             w = csv.writer(f)
             w.writerows(
                 [
-                    ["file", "emotion", "intensity", "speaker", "audio"],
-                    ["obama.mp4", "neutral", "", "obama", ""],
-                    ["klobuchar.mp4", "neutral", "", "klobuchar", "klobuchar.wav"],
+                    ["file", "emotion", "intensity", "speaker", "audio", "av_offset"],
+                    ["obama.mp4", "neutral", "", "obama", "", AV_OFFSETS["other/obama_weekly_address.mp4"]],
+                    ["klobuchar.mp4", "neutral", "", "klobuchar", "klobuchar.wav", ""],
                 ]
             )
         print(prepare(stage, "folder", args.out, workers=args.workers, test_speakers=test, progress=True).summary())

@@ -171,6 +171,29 @@ def test_folder_with_labels_and_transcript(trees, tmp_path):
     assert Cache(tmp_path / "cache_folder").metas()[0]["transcript_source"] == "dataset"
 
 
+def test_a_declared_av_offset_pairs_each_frame_with_its_own_sound(trees, tmp_path):
+    """A clip whose picture runs 3 frames ahead of its sound (labels.csv av_offset -3) is paired frame by frame with
+    the sound 3 frames later: the same picture, the sound moved; a value that is not whole frames is named."""
+    root = tmp_path / "offsets"
+    root.mkdir()
+    for name in ("in_step", "ahead", "bad"):
+        shutil.copy(trees / "folder" / "take1.mp4", root / f"{name}.mp4")
+        shutil.copy(trees / "folder" / "take1.txt", root / f"{name}.txt")
+    with open(root / "labels.csv", "w", newline="") as fh:
+        csv.writer(fh).writerows([["file", "av_offset"], ["in_step.mp4", ""], ["ahead.mp4", "-3"], ["bad.mp4", "0.12 s"]])
+    report = prepare(root, "folder", tmp_path / "c")
+    assert [(f.split("/")[-1], "av_offset" in why) for f, why in report.skipped_files] == [("bad.mp4", True)]
+    cache = Cache(tmp_path / "c")
+    meta = {m["clip_id"]: m for m in cache.metas()}
+    assert (meta["folder_in_step"]["av_offset"], meta["folder_ahead"]["av_offset"]) == (0, -3)
+    a, b = cache.load("folder_in_step"), cache.load("folder_ahead")
+    n = len(b["energy_db"])
+    assert n == len(a["energy_db"]) - 3
+    assert np.allclose(b["lm68"], a["lm68"][:n])  # the same picture
+    assert np.allclose(b["energy_db"][:-2], a["energy_db"][3 : n + 1], atol=0.5)  # its sound from 3 frames later
+    assert not np.allclose(b["energy_db"][:-2], a["energy_db"][: n - 2], atol=0.5)
+
+
 def test_second_run_redoes_nothing_and_workers_agree(trees, tmp_path):
     first = prepare(trees / "cremad", "cremad", tmp_path / "c", workers=2)
     stamps = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "c" / "clips").iterdir()}

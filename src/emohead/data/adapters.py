@@ -8,7 +8,7 @@
 | grid | ``s1/bbaf2n.mpg`` (+ ``align/bbaf2n.align`` anywhere under the root) | speaker, words (GRID grammar) |
 | hdtf | a folder of ``*.mp4`` | speaker = file name |
 | voxceleb2 | ``id00012/21Uxsk56VDQ/00001.mp4`` | speaker |
-| folder | any videos; optional ``name.txt`` transcripts, ``name.wav`` (or .flac/.mp3/.m4a) audio; optional ``labels.csv`` (file, emotion, intensity, speaker, audio) | as given |
+| folder | any videos; optional ``name.txt`` transcripts, ``name.wav`` (or .flac/.mp3/.m4a) audio; optional ``labels.csv`` (file, emotion, intensity, speaker, audio, av_offset: frames the picture lags its sound) | as given |
 
 Unknown layouts raise an error that says what was expected; files that do not fit are skipped and reported.
 """
@@ -32,7 +32,9 @@ AUDIO_EXT = (".wav", ".flac", ".mp3", ".m4a", ".ogg")
 class ClipSource:
     """One clip to prepare. ``audio`` None means the video's own audio track.
     intensity: the dataset's level as an int (MEAD 1-3; CREMA-D LO/MD/HI = 1/2/3, XX = 0 unspecified;
-    RAVDESS normal/strong = 1/2), None when the dataset has none."""
+    RAVDESS normal/strong = 1/2), None when the dataset has none.
+    av_offset: how many frames (25 fps) the picture lags its sound, SyncNet's convention (``eval.avsync``); negative
+    when the picture runs ahead. ``process_clip`` pairs each frame with its own sound; 0 for a clip in sync."""
 
     clip_id: str
     dataset: str
@@ -45,6 +47,7 @@ class ClipSource:
     sentence: str | None = None
     word_times: list[tuple[str, float, float]] | None = None
     extra: dict = field(default_factory=dict)
+    av_offset: int = 0
 
 
 def _videos(root: Path) -> list[Path]:
@@ -211,6 +214,10 @@ def scan_folder(root: Path, skipped: list) -> list[ClipSource]:
             skipped.append((str(v), f"labels.csv: {err}"))
             continue
         intensity = row.get("intensity") or None
+        offset = (row.get("av_offset") or "0").strip()
+        if not offset.lstrip("-").isdigit():
+            skipped.append((str(v), f"labels.csv: av_offset {offset!r} is not a whole number of frames (25 fps)"))
+            continue
         audio = root / row["audio"] if row.get("audio") else next((a for a in (v.with_suffix(e) for e in AUDIO_EXT) if a.exists()), None)
         out.append(
             ClipSource(
@@ -222,6 +229,7 @@ def scan_folder(root: Path, skipped: list) -> list[ClipSource]:
                 emotion=emotion,
                 intensity=int(intensity) if intensity and intensity.isdigit() else None,
                 speaker=row.get("speaker") or v.stem,
+                av_offset=int(offset),
             )
         )
     return out

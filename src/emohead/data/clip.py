@@ -82,6 +82,19 @@ def _phone_arrays(phones: list[Phone], start: float, stop: float, dataset_words=
     }
 
 
+def in_sync(src: ClipSource, points, shapes, found, samples: np.ndarray):
+    """The tracks and the sound with each frame paired with its own sound: a clip whose picture lags its sound by
+    ``src.av_offset`` frames loses its first frames of picture, one whose picture runs ahead its first frames of
+    sound (and the dataset's word times move with the sound). Returns (points, shapes, found, samples, word_times)."""
+    k, words = src.av_offset, src.word_times
+    if k > 0:
+        points, shapes, found = points[k:], shapes[k:], found[k:]
+    elif k < 0:
+        samples = samples[-k * dims.SAMPLES_PER_FRAME :]
+        words = [(w, a + k / FPS, b + k / FPS) for w, a, b in words or []] or None
+    return points, shapes, found, samples, words
+
+
 def process_clip(
     src: ClipSource, face_model: FaceModel | None = None, aligner: Aligner | None = None, asr: str = "auto", whisper_features: bool = False
 ) -> list[PreparedClip]:
@@ -110,7 +123,8 @@ def process_clip(
         raise ClipError("audio track is empty")
     if abs(n_audio - len(found)) / FPS > MAX_MISMATCH_S:
         raise ClipError(f"audio/video length mismatch ({len(found) / FPS:.2f} s video vs {n_audio / FPS:.2f} s audio)")
-    n = min(n_audio, len(found))
+    points, shapes, found, samples, word_times = in_sync(src, points, shapes, found, samples)
+    n = min(round(len(samples) / SAMPLE_RATE * FPS), len(found))
     points, shapes, found = points[:n], shapes[:n], found[:n]
     samples = np.pad(samples, (0, max(0, n * dims.SAMPLES_PER_FRAME - len(samples))))
 
@@ -137,7 +151,7 @@ def process_clip(
             "blendshapes": shapes[a:b].astype(np.float32),
             "pose": np.stack(pose).astype(np.float32),
             **{name: v[a:b] for name, v in features.items()},
-            **_phone_arrays(phones, a / FPS, b / FPS, src.word_times),
+            **_phone_arrays(phones, a / FPS, b / FPS, word_times),
         }
         clip_id = src.clip_id if len(runs) == 1 else f"{src.clip_id}_seg{k + 1}"
         meta = {
@@ -157,6 +171,7 @@ def process_clip(
             "duration": float(b - a) / FPS,
             "frames_lost": int(n - sum(r[1] - r[0] for r in runs)),
             "synthetic": False,
+            "av_offset": src.av_offset,
             **src.extra,
         }
         out.append(PreparedClip(meta, arrays))

@@ -137,8 +137,10 @@ class LandmarkMotionModel(MotionModel):
         # Blinks come from ``add_blinks``. The networks also learnt their training speakers' blinks, at fixed
         # places in the speech, which (fitted within bounds) shut the eyes fully on top of the seeded ones; a
         # one-second running median keeps the lids' sustained position (an emotion's) and drops those closures.
+        # Mirrored at the ends: repeating the last frame instead made a closure in a clip's last 3 frames outvote the
+        # open frames before it (eapc shut one eye as biden's speech ended).
         blink = bs.indices(("eyeBlinkLeft", "eyeBlinkRight"))
-        w[:, blink] = median_filter(w[:, blink], size=(BLINK_WINDOW, 1), mode="nearest")
+        w[:, blink] = median_filter(w[:, blink], size=(BLINK_WINDOW, 1), mode="mirror")
         gaze = bs.indices(bs.GAZE_CHANNELS)
         w[:, gaze] = portrait.blendshapes[gaze]
         if self.blinks:

@@ -3,8 +3,8 @@
 Speech: each aligned phone pulls the mouth toward its viseme target with a dominance that decays
 with distance from the phone (Cohen & Massaro 1993 coarticulation); bilabials (/p b m/) then seal
 the lips as a hard constraint, and loudness and vocal effort scale how far the jaw opens. The lips part
-for a breath before the first words, and a phrase's last phone ends where its sound does (all calibrated
-on real talking video, comments below). Without phones the mouth follows the speech envelope (acoustic
+for a breath before the first words and in pauses between phrases, and a phrase's last phone ends where its
+sound does (all calibrated on real talking video, comments below). Without phones the mouth follows the speech envelope (acoustic
 fallback, any language).
 Emotion: calibrated FACS prototypes (``emotion.prototypes``), weighted per frame by the label,
 timeline or intensity curve, or a reference portrait's expression, added to the expressive channels;
@@ -68,6 +68,16 @@ BREATH, BREATH_LEAD, BREATH_HALF = 0.2, 0.24, 0.3
 # the calibration clips (6-15 dB; flat from 10 to 15): mean r 0.722 -> 0.731 as the script reports it; 0.812 ->
 # 0.819 on 199 GRID s1 sentences no fit saw.
 END_DROP_DB = 12.0
+# In a pause inside connected speech the real mouth does not stay shut: it closes as the phrase ends, then the lips
+# part while the speaker breathes in, until the next phrase. In the weekly address (the one calibration clip with
+# pauses inside speech: six of 0.35 s or more, its picture put in step with its sound, ``data.corpus.AV_OFFSETS``)
+# the real opening over its 95th percentile is 0.18-0.27 at 0.2-0.3 s into a pause and 0.58-0.69 from 0.5 s on,
+# where the visemes gave under 0.05. So from ``PAUSE_CLOSE`` seconds into a pause of ``PAUSE_MIN`` seconds or more,
+# the lips part to ``PAUSE_OPEN`` of the open vowel's opening over ``PAUSE_RISE`` seconds (a half cosine) and stay
+# parted to the next phrase. Grid-searched on that clip alone (shares 0.2-0.4, delays 0.2-0.4 s, rises 0.2-0.6 s):
+# its r 0.453 -> 0.486; no other calibration clip has such a pause. The GRID sentences and the breath before the
+# first words are untouched: a speaker waiting to begin rests with the lips closed.
+PAUSE_MIN, PAUSE_CLOSE, PAUSE_RISE, PAUSE_OPEN = 0.3, 0.3, 0.4, 0.3
 LIP_SEAL = 0.92  # how much of the opening a bilabial's closure takes away at its centre
 
 
@@ -144,6 +154,22 @@ def breath_envelope(phones: list[Phone], n_frames: int, fps: float, lag: float =
     return (0.5 + 0.5 * np.cos(np.pi * d)).astype(np.float32)
 
 
+def pause_envelope(phones: list[Phone], n_frames: int, fps: float, lag: float = 0.0) -> np.ndarray:
+    """(T,) in [0, 1]: the lips part in each pause of ``PAUSE_MIN`` seconds or more between two phones that are not
+    silence, rising from ``PAUSE_CLOSE`` seconds after the first one ends over ``PAUSE_RISE`` seconds and held until
+    the second one starts, on frames sampled as :func:`viseme_curves` samples them."""
+    t = (np.arange(n_frames) + 0.5) / fps - lag
+    out = np.zeros(n_frames, np.float32)
+    spoken = [p for p in phones if p.label != "SIL"]
+    for before, after in zip(spoken, spoken[1:]):
+        if after.start - before.end < PAUSE_MIN:
+            continue
+        inside = (t >= before.end) & (t < after.start)
+        rise = np.clip((t[inside] - before.end - PAUSE_CLOSE) / PAUSE_RISE, 0.0, 1.0)
+        out[inside] = np.maximum(out[inside], 0.5 - 0.5 * np.cos(np.pi * rise))
+    return out
+
+
 def envelope_curves(energy_db: np.ndarray, fps: float) -> np.ndarray:
     """Acoustic fallback (no phones): jaw follows the smoothed loudness."""
     r = smooth(loudness(energy_db), 0.04, fps)
@@ -171,8 +197,9 @@ class AnalyticMotionModel(MotionModel):
             curves, closure = viseme_curves(phones, n, fps, lag=VISEME_LAG)
             effort = vocal_effort_db(inputs.audio.mfcc100, n)
             curves[:, OPENING] *= opening_gain(energy, fps, effort)[:, None]
-            breath = breath_envelope(inputs.phones, n, fps, lag=VISEME_LAG)[:, None] * BREATH * target("AH")[0][OPENING]
-            curves[:, OPENING] = np.maximum(curves[:, OPENING], breath)
+            breath = BREATH * breath_envelope(inputs.phones, n, fps, lag=VISEME_LAG)  # before the first words
+            pause = PAUSE_OPEN * pause_envelope(phones, n, fps, lag=VISEME_LAG)  # between phrases
+            curves[:, OPENING] = np.maximum(curves[:, OPENING], np.maximum(breath, pause)[:, None] * target("AH")[0][OPENING])
         else:
             curves, closure = envelope_curves(energy, fps), np.zeros(n, np.float32)
         return curves, closure
