@@ -68,6 +68,48 @@ def test_expression_cues_appear_only_where_an_expression_is_requested(demo_face)
     assert np.array_equal(lined[far], plain[far])
 
 
+def test_a_smile_taken_away_takes_its_folds_with_it(demo_face):
+    """A smiling portrait asked for a face without its smile: the skin detail of the smile's folds beside the nose
+    and mouth fades with it, while the lips, the eyes and the crop corner keep every pixel; a frame that keeps the
+    portrait's smile, or smiles more, is drawn as before."""
+    from dataclasses import replace
+
+    import cv2
+
+    from emohead.render.cues import FADE_BAND, FOLD_REGIONS
+
+    smile = bs.indices(("mouthSmileLeft", "mouthSmileRight"))
+    own = demo_face.blendshapes.copy()
+    own[smile] = 0.9  # the same photo, read as a broad smile
+    renderer = WarpRenderer(replace(demo_face, blendshapes=own))
+    plain = renderer.render(demo_face.mesh)
+    assert np.array_equal(renderer.render(demo_face.mesh, own), plain)
+    more = own.copy()
+    more[smile] = 1.0
+    assert np.array_equal(renderer.render(demo_face.mesh, more), plain)
+    relaxed = own.copy()
+    relaxed[smile] = 0.0
+    faded = renderer.render(demo_face.mesh, relaxed)
+
+    lm = demo_face.lm68[:, :2]
+    u = np.linalg.norm(lm[45] - lm[36])
+
+    def fold_detail(frame):
+        g = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32)
+        band = cv2.GaussianBlur(g, (0, 0), FADE_BAND[0] * u) - cv2.GaussianBlur(g, (0, 0), FADE_BAND[1] * u)
+        inside = np.zeros(g.shape, np.uint8)
+        for idx in FOLD_REGIONS:
+            cv2.fillConvexPoly(inside, cv2.convexHull(np.round(lm[list(idx)]).astype(np.int32)), 1)
+        inside = cv2.erode(inside, np.ones((3, 3), np.uint8), iterations=int(0.1 * u))  # the region's core
+        return float(np.abs(band[inside > 0]).mean())
+
+    assert fold_detail(faded) < 0.5 * fold_detail(plain)
+    for x, y in (lm[[62, 66]].mean(0), lm[36:42].mean(0), lm[42:48].mean(0)):  # between the lips, both eyes
+        box = np.s_[int(y - 0.05 * u) : int(y + 0.05 * u), int(x - 0.05 * u) : int(x + 0.05 * u)]
+        assert np.array_equal(faded[box], plain[box])
+    assert np.array_equal(faded[-20:, :20], plain[-20:, :20])
+
+
 def test_the_contact_sheet_shows_the_frames_the_video_shows(demo_face, short_audio, tmp_path):
     """The expression cues (creases) the video draws appear on the sheet too: a sad tile equals the frame the
     video pipeline renders."""

@@ -9,6 +9,11 @@ classifier) reads first (FACS manual, Ekman, Friesen & Hager 2002, "appearance c
 Each cue is a soft dark line drawn in place from the frame's own 68 landmarks, with a strength set by how
 far its action units rise above the portrait's own level: a neutral request draws nothing, and a portrait
 that already frowns gets no second set of lines. Geometry (and so lip sync) is untouched.
+
+The reverse holds too: a warp that takes a smiling portrait's smile away leaves the smile's folds and cheek
+shading in the skin it moves, and a viewer (and a face classifier) still reads the photo's smile on a face asked
+to be sad or angry. Where the frame's smile falls below the portrait's own, the folds beside the nose and mouth are
+faded (:func:`fade_own_smile`).
 """
 
 from __future__ import annotations
@@ -31,13 +36,75 @@ DRIVERS = {
 }
 
 
+# Fading a portrait's own smile folds: the smile channels' fall below the portrait's own value drives it (same ramp
+# as the creases). What is taken out is the band of skin detail between FADE_BAND[0] and FADE_BAND[1] eye-distances
+# (folds and cheek bulges), so finer texture and the broad shading stay. Chosen on a calibration face (CREMA-D actor
+# 1001's happy apex as the portrait, analytic model, FER2013 on the seven labels: recognised 1 -> 3 of 7; bands
+# 0.02-0.15 and 0.02-0.3 gave 2, a plain blur 1); checked once on the held-back smiling portraits
+# (benchmarks/README.md, "A smiling portrait's folds").
+FADE_DRIVERS = ("mouthSmileLeft", "mouthSmileRight")
+FADE_BAND = (0.04, 0.3)
+# iBUG-68 points around each fold: nose wing, lip corner, jaw below it, cheek beside the nose (right, then left side)
+FOLD_REGIONS = ((31, 48, 5, 3, 2, 40), (35, 54, 11, 13, 14, 47))
+
+
+def _ramp(change: float) -> float:
+    return float(np.clip((change - ONSET) / (0.6 - ONSET), 0, 1))
+
+
 def activations(blendshapes: np.ndarray, own: np.ndarray) -> dict[str, float]:
     """Strength 0..1 of each cue: the mean rise of its driving channels above the portrait's own values."""
     out = {}
     for cue, names in DRIVERS.items():
         idx = bs.indices(names)
-        rise = float(np.mean(np.clip(blendshapes[idx] - own[idx], 0, None)))
-        out[cue] = float(np.clip((rise - ONSET) / (0.6 - ONSET), 0, 1))
+        out[cue] = _ramp(float(np.mean(np.clip(blendshapes[idx] - own[idx], 0, None))))
+    return out
+
+
+def smile_fade(blendshapes: np.ndarray, own: np.ndarray) -> float:
+    """Strength 0..1 of fading the portrait's own smile folds: how far the frame's smile falls below the portrait's."""
+    idx = bs.indices(FADE_DRIVERS)
+    return _ramp(float(np.mean(np.clip(own[idx] - blendshapes[idx], 0, None))))
+
+
+def fade_own_smile(frame: np.ndarray, lm68: np.ndarray, strength: float) -> np.ndarray:
+    """``frame`` with the skin detail of the FADE_BAND scale taken out beside the nose and mouth, by ``strength``
+    (0: unchanged), feathered at the edges; the lips and the eyes keep theirs. lm68: (68, >=2) this frame's landmarks
+    in crop px. The band has no detail finer than FADE_BAND[0], so it is computed at a scale where that is 1.5 px
+    and brought back to the frame's size (a 512 px frame costs about what a 256 px one does)."""
+    import cv2
+
+    if strength <= 0:
+        return frame
+    h, w = frame.shape[:2]
+    u_full = float(np.linalg.norm(lm68[45, :2] - lm68[36, :2]))
+    k = max(1, int(FADE_BAND[0] * u_full / 1.5))
+    small = cv2.resize(frame, (w // k, h // k), interpolation=cv2.INTER_AREA).astype(np.float32) if k > 1 else frame.astype(np.float32)
+    lm, u = lm68[:, :2] / k, u_full / k
+    sh = small.shape[:2]
+    mask = np.zeros(sh, np.float32)
+    for idx in FOLD_REGIONS:
+        cv2.fillConvexPoly(mask, cv2.convexHull(np.round(lm[list(idx)]).astype(np.int32)), 1.0)
+    kept = np.zeros(sh, np.uint8)  # the lips and the eyes keep their detail, with a soft margin
+    for idx in (range(48, 60), range(36, 42), range(42, 48)):
+        cv2.fillConvexPoly(kept, cv2.convexHull(np.round(lm[list(idx)]).astype(np.int32)), 1)
+    r = max(1, int(0.1 * u))
+    kept = cv2.dilate(kept, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    kept = cv2.GaussianBlur(kept.astype(np.float32), (0, 0), 0.03 * u)
+    mask = cv2.GaussianBlur(mask, (0, 0), 0.08 * u) * np.clip(1 - kept, 0, 1) * strength
+    mask[mask < 1e-3] = 0
+    ys, xs = np.nonzero(mask)
+    if not len(ys):
+        return frame
+    coarse = 4  # the broad shading has nothing finer than FADE_BAND[1]: blurred at a quarter of the size
+    low = cv2.resize(small, (max(sh[1] // coarse, 1), max(sh[0] // coarse, 1)), interpolation=cv2.INTER_AREA)
+    low = cv2.resize(cv2.GaussianBlur(low, (0, 0), FADE_BAND[1] * u / coarse), (sh[1], sh[0]), interpolation=cv2.INTER_LINEAR)
+    delta = (cv2.GaussianBlur(small, (0, 0), FADE_BAND[0] * u) - low) * mask[..., None]
+    if k > 1:
+        delta = cv2.resize(delta, (w, h), interpolation=cv2.INTER_LINEAR)
+    y0, y1, x0, x1 = max((ys.min() - 1) * k, 0), min((ys.max() + 2) * k, h), max((xs.min() - 1) * k, 0), min((xs.max() + 2) * k, w)
+    out = frame.copy()  # outside the mask delta is 0 and the pixel stays as it was
+    out[y0:y1, x0:x1] = np.clip(frame[y0:y1, x0:x1] - delta[y0:y1, x0:x1] + 0.5, 0, 255).astype(np.uint8)
     return out
 
 
@@ -94,10 +161,12 @@ def _lines(lm: np.ndarray, act: dict[str, float]) -> list[tuple[np.ndarray, floa
 
 
 def draw_cues(frame: np.ndarray, lm68: np.ndarray, blendshapes: np.ndarray, own: np.ndarray) -> np.ndarray:
-    """``frame`` (S, S, 3) uint8 with the creases of the active action units; unchanged when none is active.
+    """``frame`` (S, S, 3) uint8 with the creases of the active action units, and the portrait's own smile folds faded
+    where the frame's smile falls below it; unchanged when neither applies.
     lm68: (68, >=2) this frame's landmarks in crop px; blendshapes: this frame's (52,); own: the portrait's (52,)."""
     import cv2
 
+    frame = fade_own_smile(frame, lm68, smile_fade(blendshapes, own))
     act = activations(blendshapes, own)
     if not any(act.values()):
         return frame
