@@ -383,6 +383,30 @@ def test_a_landmark_model_leaves_blinking_to_the_seeded_blinks(model):
         assert w[:, bs.indices(("eyeBlinkLeft", "eyeBlinkRight"))].max() < 0.7, emotion
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["eapc", "mul2lm"])
+def test_a_landmark_model_puts_a_requested_emotion_on_the_relaxed_face_not_the_photos_smile(model):
+    """A broad smile in the photo (obama: mouthSmile 0.92). Given the photo's own landmarks as the speaker's face,
+    eapc kept the smile under every label (mouthSmile 0.90 asked for neutral, 0.89 for sad): the network adds its
+    emotion to the reference it is given. With no request the smile stays; asked for neutral or sad, it goes; asked
+    for happy, it is at least as broad."""
+    import emohead
+    from emohead.face import blendshapes as bs
+    from tests.conftest import shared_data
+
+    inputs = emohead.analyze(
+        shared_data("portraits", "obama.jpg"), shared_data("speech", "LJ001-0002.wav"), transcript="in being comparatively modern."
+    )
+    smile = bs.indices(("mouthSmileLeft", "mouthSmileRight"))
+    own = float(inputs.portrait.blendshapes[smile].mean())
+    motion_model = emohead.load_motion_model(model)
+    kept = float(motion_model.generate(inputs).blendshapes[:, smile].mean())
+    assert own > 0.8 and kept > 0.8
+    for emotion in ("neutral", "sad"):
+        assert motion_model.generate(inputs.with_emotion(emotion)).blendshapes[:, smile].mean() < 0.4, emotion
+    assert motion_model.generate(inputs.with_emotion("happy")).blendshapes[:, smile].mean() > own
+
+
 @pytest.mark.parametrize("model", ["eapc", "mul2lm"])
 def test_a_landmark_model_animates_long_speech_window_by_window(model, demo_portrait, demo_audio):
     """Both networks trained on fixed windows (eapc 25 frames, mul2lm 50) and run on them, cross-faded, at any

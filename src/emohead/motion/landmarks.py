@@ -35,6 +35,17 @@ def emotional_landmarks(face_model, neutral: np.ndarray, offset: np.ndarray) -> 
     return to_ibug68(face_model.canonical(neutral, np.clip(w + offset, 0, 1)))
 
 
+def reference_face(inputs: MotionInputs) -> np.ndarray:
+    """(68, 3) canonical landmarks a network takes as the speaker's face. With a requested face change (a label,
+    timeline, curve or reference portrait) that is the relaxed face the change is put on, as in the analytic model
+    and the synthetic training rows: the portrait's own expression taken out, so a smiling photo asked to look sad
+    does not keep its smile. Otherwise (no request, or emotion read from the voice) the portrait as it is."""
+    p = inputs.portrait
+    if inputs.emotion.offset(1) is None:
+        return to_ibug68(p.canonical)
+    return emotional_landmarks(p.face_model, p.neutral, np.zeros((1, bs.COUNT), np.float32))[0]
+
+
 def cross_faded(predict_window, n_frames: int, window: int, overlap: int) -> np.ndarray:
     """``predict_window(start, stop) -> (stop - start, D)`` run over windows of ``window`` frames, ``window - overlap``
     apart, their overlaps cross-faded linearly: (n_frames, D). A network trained on fixed windows then sees the

@@ -9,9 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from emohead import dims
-from emohead.face.ibug68 import to_ibug68
 from emohead.motion.base import MotionInputs
-from emohead.motion.landmarks import LandmarkMotionModel, cross_faded
+from emohead.motion.landmarks import LandmarkMotionModel, cross_faded, reference_face
 
 
 class EapcMotionModel(LandmarkMotionModel):
@@ -22,7 +21,7 @@ class EapcMotionModel(LandmarkMotionModel):
         import torch
 
         n = inputs.n_frames
-        ref = torch.from_numpy(to_ibug68(inputs.portrait.canonical)[:, :2].reshape(1, -1))
+        ref = torch.from_numpy(reference_face(inputs)[:, :2].reshape(1, -1).astype(np.float32))
         mw, llf = inputs.audio.mfcc_window, inputs.audio.llf
         label = inputs.emotion.weights
 

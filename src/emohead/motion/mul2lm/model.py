@@ -11,9 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from emohead import dims
-from emohead.face.ibug68 import to_ibug68
 from emohead.motion.base import MotionInputs
-from emohead.motion.landmarks import LandmarkMotionModel, cross_faded, emotional_landmarks
+from emohead.motion.landmarks import LandmarkMotionModel, cross_faded, emotional_landmarks, reference_face
 
 
 class Mul2LmMotionModel(LandmarkMotionModel):
@@ -29,7 +28,7 @@ class Mul2LmMotionModel(LandmarkMotionModel):
         from emohead.text.features import text_features
 
         p, n = inputs.portrait, inputs.n_frames
-        p_id = to_ibug68(p.canonical)
+        p_id = reference_face(inputs)
         offset = inputs.emotion.offset(n)
         p_emo = np.repeat(p_id[None], n, 0) if offset is None else emotional_landmarks(p.face_model, p.neutral, offset)
         mfcc, text = inputs.audio.mfcc, text_features(inputs.phones or [], n)
