@@ -228,6 +228,28 @@ def test_prepare_survives_a_stale_partial_file_and_a_damaged_cache(capsys, tmp_p
     )
 
 
+def test_a_killed_workers_partial_file_goes_even_while_the_worker_is_an_unreaped_zombie(tmp_path):
+    """A batch killed mid-run leaves its workers' half-written videos; their parent died with them, so the workers
+    can stay zombies until someone reaps them. The resumed run must still delete those files: a zombie writes
+    nothing more (a CI run once kept `.clip06.partial-PID.mp4` beside the finished videos). A live writer's file
+    stays."""
+    from emohead.outputs import remove_stale_partials
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    deadline = time.time() + 10
+    while time.time() < deadline and "Z" not in open(f"/proc/{child.pid}/stat").read().rsplit(")", 1)[1].split()[:1]:
+        time.sleep(0.05)  # exited, not yet reaped: a zombie
+    zombie = tmp_path / f".clip06.partial-{child.pid}.mp4"
+    live = tmp_path / f".clip07.partial-{os.getpid()}.mp4"
+    zombie.write_bytes(b"half a video")
+    live.write_bytes(b"being written")
+    try:
+        assert remove_stale_partials(tmp_path) == 1
+        assert not zombie.exists() and live.exists()
+    finally:
+        child.wait()
+
+
 @pytest.fixture
 def read_only_folder(tmp_path):
     """A folder on a read-only bind mount (root can write through mode bits, not through a read-only mount)."""

@@ -184,15 +184,17 @@ def run_batch(jobs: Path, outdir: Path, workers: int = 1, progress: bool = True)
         if workers == 1:
             for row in pending:
                 record(row, *run_row(row, base, outdir))
-            return counts
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            running: dict[Future, Row] = {}
-            for row in pending:
-                running[pool.submit(run_row, row, base, outdir)] = row
-                while len(running) >= 2 * workers:
+        else:
+            with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+                running: dict[Future, Row] = {}
+                for row in pending:
+                    running[pool.submit(run_row, row, base, outdir)] = row
+                    while len(running) >= 2 * workers:
+                        _collect(running, record)
+                while running:
                     _collect(running, record)
-            while running:
-                _collect(running, record)
+    # again at the end: a killed run's worker still dying when this run began may have left its file after the first sweep
+    remove_stale_partials(outdir)
     return counts
 
 

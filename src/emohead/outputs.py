@@ -66,13 +66,19 @@ def remove_stale_partials(folder: Path) -> int:
 
 
 def _alive(pid: int) -> bool:
+    """Whether ``pid`` is a running process. A killed batch's workers can linger as zombies until someone reaps them
+    (their parent died with them); a zombie writes nothing more, so it counts as gone (Linux's /proc says so)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
 
 
 @contextlib.contextmanager
