@@ -228,6 +228,7 @@ def test_prepare_survives_a_stale_partial_file_and_a_damaged_cache(capsys, tmp_p
     )
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads process states from Linux's /proc")
 def test_a_killed_workers_partial_file_goes_even_while_the_worker_is_an_unreaped_zombie(tmp_path):
     """A batch killed mid-run leaves its workers' half-written videos; their parent died with them, so the workers
     can stay zombies until someone reaps them. The resumed run must still delete those files: a zombie writes
