@@ -67,6 +67,16 @@ def smile_fade(blendshapes: np.ndarray, own: np.ndarray) -> float:
     return _ramp(float(np.mean(np.clip(own[idx] - blendshapes[idx], 0, None))))
 
 
+def _hulls(shape: tuple[int, int], lm: np.ndarray, groups, dtype) -> np.ndarray:
+    """A mask of ``shape``: 1 inside the convex hull of each group of landmark indices, 0 elsewhere."""
+    import cv2
+
+    out = np.zeros(shape, dtype)
+    for idx in groups:
+        cv2.fillConvexPoly(out, cv2.convexHull(np.round(lm[list(idx)]).astype(np.int32)), 1)
+    return out
+
+
 def fade_own_smile(frame: np.ndarray, lm68: np.ndarray, strength: float) -> np.ndarray:
     """``frame`` with the skin detail of the FADE_BAND scale taken out beside the nose and mouth, by ``strength``
     (0: unchanged), feathered at the edges; the lips and the eyes keep theirs. lm68: (68, >=2) this frame's landmarks
@@ -82,12 +92,8 @@ def fade_own_smile(frame: np.ndarray, lm68: np.ndarray, strength: float) -> np.n
     small = cv2.resize(frame, (w // k, h // k), interpolation=cv2.INTER_AREA).astype(np.float32) if k > 1 else frame.astype(np.float32)
     lm, u = lm68[:, :2] / k, u_full / k
     sh = small.shape[:2]
-    mask = np.zeros(sh, np.float32)
-    for idx in FOLD_REGIONS:
-        cv2.fillConvexPoly(mask, cv2.convexHull(np.round(lm[list(idx)]).astype(np.int32)), 1.0)
-    kept = np.zeros(sh, np.uint8)  # the lips and the eyes keep their detail, with a soft margin
-    for idx in (range(48, 60), range(36, 42), range(42, 48)):
-        cv2.fillConvexPoly(kept, cv2.convexHull(np.round(lm[list(idx)]).astype(np.int32)), 1)
+    mask = _hulls(sh, lm, FOLD_REGIONS, np.float32)
+    kept = _hulls(sh, lm, (range(48, 60), range(36, 42), range(42, 48)), np.uint8)  # lips and eyes, with a soft margin
     r = max(1, int(0.1 * u))
     kept = cv2.dilate(kept, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
     kept = cv2.GaussianBlur(kept.astype(np.float32), (0, 0), 0.03 * u)
