@@ -1,6 +1,9 @@
 """Build the training corpus for emohead's bundled weights from the real clips in shared/data.
 
-    python scripts/build_corpus.py --data ../shared/data/video -o corpus [--workers 2]
+    python scripts/build_corpus.py --data ../shared/data/video -o corpus [--workers 2] [--whisper-features]
+
+(``--whisper-features`` also stores whisper's encoder states, the speech input of medtalk and mfetalk; the
+bundled weights were trained on a corpus built with it: 818 s on 2 cores.)
 
 1. ``emohead prepare`` each real collection in its own layout: CREMA-D (cremad), GRID (grid, one
    speaker per clip in the flat sample folder), and the two others (folder format, with the HDTF
@@ -32,19 +35,23 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--no-grid-s1", action="store_true", help="leave out grid_s1 (1000 GRID sentences of speaker s1)")
     ap.add_argument("--prepare-only", action="store_true", help="prepare the real clips, add no synthetic rows yet")
+    ap.add_argument(
+        "--whisper-features", action="store_true", help="also store whisper tiny.en encoder states (the asr extra; medtalk's audio input)"
+    )
     ap.add_argument("--synthetic-per-speaker", type=int, default=60, help="real clips per speaker given synthetic rows")
     args = ap.parse_args()
     t0 = time.time()
     test = list(HELD_OUT_REAL.values())
+    opts = dict(workers=args.workers, test_speakers=test, progress=True, whisper_features=args.whisper_features)
     with tempfile.TemporaryDirectory() as tmp:  # the GRID samples without the one that duplicates an s1 recording
         grid = Path(tmp)
         for clip in (args.data / "grid").iterdir():
             if f"grid/{clip.name}" not in DUPLICATES or args.no_grid_s1:
                 (grid / clip.name).symlink_to(clip.resolve())
-        print(prepare(args.data / "cremad", "cremad", args.out, workers=args.workers, test_speakers=test, progress=True).summary())
-        print(prepare(grid, "grid", args.out, workers=args.workers, test_speakers=test, progress=True).summary())
+        print(prepare(args.data / "cremad", "cremad", args.out, **opts).summary())
+        print(prepare(grid, "grid", args.out, **opts).summary())
     if not args.no_grid_s1 and (args.data / "grid_s1").is_dir():
-        print(prepare(args.data / "grid_s1", "grid", args.out, workers=args.workers, test_speakers=test, progress=True).summary())
+        print(prepare(args.data / "grid_s1", "grid", args.out, **opts).summary())
     with tempfile.TemporaryDirectory() as tmp:
         stage = Path(tmp)
         other = (args.data / "other").resolve()
@@ -60,7 +67,7 @@ def main() -> None:
                     ["klobuchar.mp4", "neutral", "", "klobuchar", "klobuchar.wav", ""],
                 ]
             )
-        print(prepare(stage, "folder", args.out, workers=args.workers, test_speakers=test, progress=True).summary())
+        print(prepare(stage, "folder", args.out, **opts).summary())
     cache = Cache(args.out)
     n = 0 if args.prepare_only else augment(cache, skip_speakers=test, progress=True, per_speaker=args.synthetic_per_speaker)
     rows = cache.write_index(test_speakers=test)

@@ -10,8 +10,9 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("lightning")
 
 from emohead.errors import EmoheadError  # noqa: E402
-from emohead.motion.medtalk.network import AUDIO_DIM, MEDTalk  # noqa: E402
+from emohead.motion.medtalk.network import MEDTalk  # noqa: E402
 from emohead.motion.medtalk.training import STAGES, TRAINED, MedtalkModule  # noqa: E402
+from emohead.motion.speech import SPEECH_DIMS  # noqa: E402
 from tests.conftest import shared_data  # noqa: E402
 
 TINY = {"code": 16, "fim_dim": 8, "heads": 2}
@@ -25,7 +26,8 @@ def test_paper_shapes():
     assert net.decode(e, c).shape == (2, 30, 52)
     assert [m.out_features for m in net.enc_emotion if isinstance(m, torch.nn.Linear)] == [256, 256]
     assert [m.out_features for m in net.decoder if isinstance(m, torch.nn.Linear)] == [256, 52]
-    assert net.content(torch.randn(2, 30, AUDIO_DIM)).shape == (2, 30, 256)
+    for speech, dim in SPEECH_DIMS.items():  # whisper encoder states (wav2vec2's stand-in) or MFCC windows
+        assert MEDTalk(speech=speech).content(torch.randn(2, 30, dim)).shape == (2, 30, 256)
     intensity = net.intensity(torch.randn(2, 30, 26), torch.randn(2, 9, 384), torch.ones(2, 9, dtype=torch.bool))
     assert intensity.shape == (2, 30) and bool((intensity >= 0).all())
     direction = net.label_direction(torch.tensor([1, 3]))
@@ -87,6 +89,23 @@ def test_all_four_stages_run_in_order_on_real_clips(tmp_path, cache):
     assert list(summary["stages"]) == list(STAGES) and summary["steps"] == 16
     assert (tmp_path / "run" / "weights" / "model.safetensors").is_file()
     assert MEDTalk.from_pretrained(tmp_path / "run" / "weights").config["code"] == 16
+
+
+def test_training_on_speech_features_the_cache_lacks_says_how_to_prepare_them(tmp_path, cache):
+    """The test cache was prepared without whisper's encoder states: asking for them is a one-line error naming the fix,
+    and so is a network that reads other features than the data gives."""
+    from emohead.train.run import train
+
+    config = {
+        "model": {**TINY, "speech": "whisper"},
+        "data": {"window": 20, "speech": "whisper"},
+        "stages": {"autoencoder": {"max_steps": 1}},
+    }
+    with pytest.raises(EmoheadError, match="no whisper features.*--whisper-features"):
+        train("medtalk", cache, tmp_path / "a", config, stage="autoencoder", progress=False)
+    config = {"model": {**TINY, "speech": "whisper"}, "data": {"window": 20}, "stages": {"autoencoder": {"max_steps": 1}}}
+    with pytest.raises(EmoheadError, match="same .speech."):
+        train("medtalk", cache, tmp_path / "b", config, stage="autoencoder", batch_size=4, progress=False)
 
 
 def _bundled():
@@ -236,3 +255,23 @@ def test_a_real_smiling_photo_as_reference_makes_medtalk_smile(demo_inputs):
     assert with_photo > neutral + 0.15, (with_photo, neutral)
     strength = float(next(n for n in asked.notes if "reference strength" in n).split("reference strength ")[1].split(" ")[0])
     assert strength > 0.3
+
+
+def test_speech_longer_than_whispers_window_is_heard_to_the_end(tmp_path, demo_audio):
+    """medtalk and mfetalk read whisper's encoder 30 s at a time: a 44 s recording gets states for every frame,
+    the first window's are those of reading it alone, and speech after 30 s is heard (not padding)."""
+    pytest.importorskip("faster_whisper")
+    from emohead.audio.io import load_audio
+    from emohead.text.asr import whisper_states, whisper_states_of
+    from tests.conftest import ffmpeg
+
+    long = tmp_path / "long.wav"
+    ffmpeg("-stream_loop", "3", "-i", str(demo_audio), "-ar", "16000", "-ac", "1", str(long))
+    samples = load_audio(long)
+    n = len(samples) // 640
+    assert n > 1000
+    states = whisper_states_of(long, n)
+    assert states.shape == (n, 384)
+    np.testing.assert_allclose(states[:750], whisper_states(samples[: 30 * 16000], 750), atol=1e-4)
+    tail = states[760:n]
+    assert float(np.abs(np.diff(tail, axis=0)).mean()) > 0.5 * float(np.abs(np.diff(states[:740], axis=0)).mean())

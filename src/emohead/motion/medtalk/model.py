@@ -21,13 +21,13 @@ from pathlib import Path
 import numpy as np
 
 from emohead import dims
-from emohead.audio.features import flat_mfcc_windows
 from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.face import blendshapes as bs
 from emohead.motion.animate import add_blinks, closed_neutral, mouth_gain, scaled_head_motion, widen_mouth
 from emohead.motion.base import Motion, MotionInputs, MotionModel
 from emohead.motion.medtalk import rig as R
+from emohead.motion.speech import speech_frames
 from emohead.weights import resolve_weights
 
 
@@ -106,8 +106,9 @@ class MedtalkMotionModel(MotionModel):
         rng = np.random.default_rng(inputs.seed)
         directions, curve, what = self.emotion_plan(inputs)
         inputs.notes.append(f"medtalk: {what} (mean {curve.mean():.2f}, range {curve.min():.2f}-{curve.max():.2f})")
+        speech = speech_frames(self.net.speech, inputs)
         with quiet_inference():
-            content = self.net.content(torch.from_numpy(flat_mfcc_windows(inputs.audio.mfcc_window)[None]))
+            content = self.net.content(torch.from_numpy(speech[None]))
             code = self.net.fuse(torch.from_numpy(directions * curve[:, None])[None])
             w = self.net.decode(code, content)[0].numpy()
         widen_mouth(w, self.mouth_gain)

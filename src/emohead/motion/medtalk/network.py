@@ -4,8 +4,10 @@
 - Motion autoencoder (Sec. 3.2), all frame-wise as in the authors' code: E_e, E_c = Linear(rig, 256), ReLU,
   Linear(256, 256); D = Linear(512, 256), ReLU, Linear(256, rig) on cat(emotion, content).
 - ACM, audio content mapping (Sec. 3.3): audio features -> content code. The paper reads wav2vec2 (not offline);
-  ours reads the per-frame MFCC window (28 x 12 = 336: 0.28 s of context per frame), then Linear, a temporal
-  Conv1d (k 5) and Linear to 256.
+  ours reads whisper tiny.en's encoder states (``speech="whisper"``, 384 per frame at 25 fps: a speech encoder
+  trained on many voices, as wav2vec2 is; ``motion.speech``), or the per-frame MFCC window (``speech="mfcc"``,
+  28 x 12 = 336: 0.28 s of context per frame; the bundles before session 11), then Linear, a temporal Conv1d
+  (k 5) and Linear to 256.
 - FIM, fusion intensity modelling (Fig. 2b): cross-attention with the voice as query (our 25 low-level voice
   features + loudness stand in for emotion2vec) and the transcript's MiniLM token embeddings as key/value
   (RoBERTa's stand-in), residual + LayerNorm, FFN, residual + LayerNorm, Linear -> one intensity per frame
@@ -25,10 +27,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from emohead import dims
+from emohead.motion.speech import SPEECH_DIMS, check_speech
 from emohead.nn.base import ConfigModule
 from emohead.nn.blocks import mlp
 
-AUDIO_DIM = dims.MFCC_WINDOW_FLAT
 VOICE_DIM = dims.N_LLF + 1  # low-level features + loudness
 
 
@@ -59,7 +61,8 @@ class MEDTalk(ConfigModule):
         self,
         rig: int = dims.N_BLENDSHAPES,
         code: int = 256,
-        audio_dim: int = AUDIO_DIM,
+        speech: str = "mfcc",
+        audio_dim: int | None = None,
         voice_dim: int = VOICE_DIM,
         text_dim: int = 384,
         fim_dim: int = 128,
@@ -67,6 +70,8 @@ class MEDTalk(ConfigModule):
         n_emotions: int = dims.N_EMOTIONS,
     ):
         super().__init__()
+        self.speech = check_speech(speech)
+        audio_dim = audio_dim or SPEECH_DIMS[speech]
         self.enc_emotion = mlp([rig, code, code], slope=None)
         self.enc_content = mlp([rig, code, code], slope=None)
         self.decoder = mlp([2 * code, code, rig], slope=None)
@@ -90,7 +95,7 @@ class MEDTalk(ConfigModule):
 
     # --- audio -> content
     def content(self, audio: torch.Tensor) -> torch.Tensor:
-        """ACM: (B, T, 336) MFCC windows -> (B, T, 256) content codes."""
+        """ACM: (B, T, audio_dim) speech features (``self.speech``) -> (B, T, 256) content codes."""
         x = F.relu(self.acm_in(audio))
         x = F.relu(self.acm_conv(x.transpose(1, 2))).transpose(1, 2)
         return self.acm_out(x)

@@ -37,14 +37,14 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 
 from emohead import dims
-from emohead.audio.features import flat_mfcc_windows
 from emohead.data.cache import Cache
 from emohead.data.datasets import emotion_index, speaker_rests
 from emohead.emotion.prototypes import level_weight, load_prototypes
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.motion.medtalk import rig as R
 from emohead.motion.medtalk.descriptions import description_set
-from emohead.motion.medtalk.network import AUDIO_DIM, VOICE_DIM
+from emohead.motion.medtalk.network import VOICE_DIM
+from emohead.motion.speech import CACHE_KEYS, cached_speech, check_batch_speech
 from emohead.train.base import TrainingModule
 
 STAGES = ("autoencoder", "content", "intensity", "guidance")
@@ -74,9 +74,18 @@ class MedtalkData(Dataset):
     ``tokens`` + ``token_mask`` (the transcript's MiniLM tokens), ``text`` (a training description's sentence
     embedding), ``image`` (the emotion partner's apex expression), ``strength``, ``emotion``."""
 
-    def __init__(self, cache, split: str = "train", window: int = 50, descriptions_per_cell: int = 12, seed: int = 0, hold_back=()):
+    def __init__(
+        self,
+        cache,
+        split: str = "train",
+        window: int = 50,
+        descriptions_per_cell: int = 12,
+        seed: int = 0,
+        hold_back=(),
+        speech: str = "mfcc",
+    ):
         root = str(cache.root if isinstance(cache, Cache) else Cache(cache).root)
-        self.__dict__.update(_prepared(root, split, tuple(hold_back), descriptions_per_cell, seed))
+        self.__dict__.update(_prepared(root, split, tuple(hold_back), descriptions_per_cell, seed, speech))
         self.window, self.rng = window, random.Random(seed)
         self.items = [(i, s) for i, c in enumerate(self.clips) for s in range(0, max(len(c["rig"]) - window, 0) + 1, window)]
 
@@ -123,7 +132,7 @@ class MedtalkData(Dataset):
 
 
 @lru_cache(maxsize=2)
-def _prepared(root: str, split: str, hold_back: tuple, descriptions_per_cell: int, seed: int) -> dict:
+def _prepared(root: str, split: str, hold_back: tuple, descriptions_per_cell: int, seed: int, speech: str) -> dict:
     """A split's clips, transcript tokens, partners and descriptions, read once per process: every stage of a
     staged run builds its dataset again, and this is the slow part (about 14 s for the corpus's train split)."""
     from emohead.text import minilm
@@ -137,7 +146,7 @@ def _prepared(root: str, split: str, hold_back: tuple, descriptions_per_cell: in
     baseline = load_prototypes().baseline
     clips = []
     for row in rows:
-        a = cache.load(row["clip_id"], ["blendshapes", "mfcc_window", "llf", "energy_db"])
+        a = cache.load(row["clip_id"], ["blendshapes", CACHE_KEYS[speech], "llf", "energy_db"])
         # synthetic rows already sit on the relaxed face (data.corpus.synthesize): nothing to move
         rest = baseline if row["synthetic"] else rests.get(row["speaker"])
         rest = np.median(a["blendshapes"], 0) if rest is None else rest
@@ -146,7 +155,7 @@ def _prepared(root: str, split: str, hold_back: tuple, descriptions_per_cell: in
         clips.append(
             {
                 "rig": rig,
-                "audio": flat_mfcc_windows(a["mfcc_window"]),
+                "audio": cached_speech(speech, a, row["clip_id"]),
                 "voice": R.voice_input(a["llf"], a["energy_db"]),
                 "intensity": R.intensity(rig, emotion),
                 "emotion": emotion,
@@ -196,7 +205,7 @@ class MedtalkModule(TrainingModule):
             "rig_c": rig(),
             "rig_e": rig(),
             "rig_o": rig(),
-            "audio": torch.randn(b, t, AUDIO_DIM),
+            "audio": torch.randn(b, t, self.net.acm_in.in_features),
             "voice": torch.randn(b, t, VOICE_DIM),
             "intensity": torch.rand(b, t),
             "mask": torch.ones(b, t),
@@ -217,6 +226,7 @@ class MedtalkModule(TrainingModule):
         return 1 + sum(step >= p for p in self.phases)
 
     def loss(self, batch):
+        check_batch_speech(batch["audio"], self.net.speech)
         return getattr(self, f"_{self.stage}_loss")(batch)
 
     @staticmethod

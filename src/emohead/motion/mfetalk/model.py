@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 
 from emohead import dims
-from emohead.audio.features import flat_mfcc_windows
 from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.errors import EmoheadError
@@ -30,6 +29,7 @@ from emohead.face import blendshapes as bs
 from emohead.motion.animate import absolute_pose, closed_neutral, mouth_gain, widen_mouth
 from emohead.motion.base import Motion, MotionInputs, MotionModel
 from emohead.motion.mfetalk.network import CHANNELS, CONTEXT, NULL, WINDOW
+from emohead.motion.speech import speech_frames
 from emohead.weights import resolve_weights
 
 DEFAULT_STEPS, DEFAULT_GUIDANCE = 10, 2.0
@@ -83,7 +83,7 @@ class MfetalkMotionModel(MotionModel):
 
         net, n, portrait = self.net, inputs.n_frames, inputs.portrait
         labels, intensity, au, neutral = self._conditions(inputs)
-        audio = flat_mfcc_windows(inputs.audio.mfcc_window)
+        audio = speech_frames(net.speech, inputs)
         schedule, gen = Schedule(), torch.Generator().manual_seed(int(inputs.seed))
         out = np.zeros((n, CHANNELS), np.float32)
         done, s = 0, 0

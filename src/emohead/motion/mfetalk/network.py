@@ -6,7 +6,8 @@ rig of ``motion/rig.py``) + 6 head-pose values relative to the portrait, standar
 
 - **Denoiser** (setting a, the baseline): a transformer encoder over the window's frames; input = the noisy
   motion, the previous window's last frames as context (zeros and a mask where there are none) and the frame's
-  audio features (MFCC window), concatenated (early fusion); the diffusion step and the emotion (label
+  speech features (``motion.speech``: whisper's encoder states, as Hallo reads wav2vec2's, or the MFCC window),
+  concatenated (early fusion); the diffusion step and the emotion (label
   embedding + intensity) are added to every token, as a plain conditional diffusion model does. It predicts
   the clean motion x0 (DDPM training; DDIM sampling in ``diffusion.py``).
 - **MFDF** (setting b), two parts:
@@ -36,13 +37,13 @@ from torch import nn
 
 from emohead import dims
 from emohead.face import blendshapes as bs
+from emohead.motion.speech import SPEECH_DIMS, check_speech
 from emohead.nn.base import ConfigModule
 from emohead.nn.blocks import mlp
 
 WINDOW = 50  # frames per denoised window (2 s)
 CONTEXT = 10  # frames of the previous window given as context
 CHANNELS = dims.N_BLENDSHAPES + dims.N_POSE
-AUDIO_DIM = dims.MFCC_WINDOW_FLAT
 NULL = dims.N_EMOTIONS  # the label index of "no emotion" (classifier-free guidance)
 REGIONS = {  # facial regions of the AU-guided decoupling, as blendshape channels (AU proxies)
     "brows": tuple(n for n in bs.NAMES if n.startswith("brow")),  # AU1, AU2, AU4
@@ -107,11 +108,11 @@ class Layer(nn.Module):
 
 
 class MFETalk(ConfigModule):
-    def __init__(self, dim: int = 128, layers: int = 4, heads: int = 4, mfdf: bool = True, p_uncond: float = 0.1):
+    def __init__(self, dim: int = 128, layers: int = 4, heads: int = 4, mfdf: bool = True, p_uncond: float = 0.1, speech: str = "mfcc"):
         super().__init__()
-        self.mfdf, self.p_uncond = mfdf, p_uncond
+        self.mfdf, self.p_uncond, self.speech = mfdf, p_uncond, check_speech(speech)
         early = CHANNELS + CHANNELS + 1 + dim + (dim if mfdf else 0)  # x_t, context, context mask, audio, AU
-        self.audio = nn.Linear(AUDIO_DIM, dim)
+        self.audio = nn.Linear(SPEECH_DIMS[speech], dim)
         self.input = nn.Linear(early, dim)
         self.position = nn.Parameter(torch.zeros(1, WINDOW, dim))
         self.time = mlp([dim, dim, dim], slope=None)
@@ -135,7 +136,7 @@ class MFETalk(ConfigModule):
         return self.label(label) + self.intensity(intensity[:, None]) * (label != NULL).float()[:, None]
 
     def forward(self, x_t, t, audio, context, context_mask, label, intensity, au_target, au_neutral):
-        """x_t (B, W, C) noisy normalised motion; t (B,) steps; audio (B, W, 336); context (B, W, C) normalised
+        """x_t (B, W, C) noisy normalised motion; t (B,) steps; audio (B, W, speech features); context (B, W, C) normalised
         context values where ``context_mask`` (B, W) is 1; label (B,) with NULL for no emotion; intensity (B,);
         au_target (B, W, 52) AU proxies asked for (zeros for none); au_neutral (B, 52). -> predicted x0."""
         a = F.gelu(self.audio(audio))

@@ -22,7 +22,6 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 
 from emohead import dims
-from emohead.audio.features import flat_mfcc_windows
 from emohead.data.cache import Cache
 from emohead.data.datasets import speaker_rests
 from emohead.emotion.prototypes import EXPRESSIVE, level_weight, load_prototypes
@@ -30,7 +29,8 @@ from emohead.emotion.vocabulary import EMOTIONS
 from emohead.face import blendshapes as bs
 from emohead.motion.animate import relative_pose
 from emohead.motion.mfetalk.diffusion import Schedule
-from emohead.motion.mfetalk.network import AUDIO_DIM, CHANNELS, CONTEXT, NULL, WINDOW
+from emohead.motion.mfetalk.network import CHANNELS, CONTEXT, NULL, WINDOW
+from emohead.motion.speech import CACHE_KEYS, cached_speech, check_batch_speech
 from emohead.train.base import TrainingModule
 
 NEUTRAL = EMOTIONS.index("neutral")
@@ -45,7 +45,7 @@ def row_emotion(row: dict) -> tuple[int, float]:
 
 
 class MfetalkData(Dataset):
-    def __init__(self, cache, split: str = "train", p_context: float = 0.5, seed: int = 0):
+    def __init__(self, cache, split: str = "train", p_context: float = 0.5, seed: int = 0, speech: str = "mfcc"):
         cache = cache if isinstance(cache, Cache) else Cache(cache)
         everything = cache.index()
         rows = [r for r in everything if r["split"] == split]
@@ -55,7 +55,7 @@ class MfetalkData(Dataset):
         self.p_context, self.rng = p_context, random.Random(seed)
         self.clips = []
         for row in rows:
-            a = cache.load(row["clip_id"], ["blendshapes", "pose", "mfcc_window"])
+            a = cache.load(row["clip_id"], ["blendshapes", "pose", CACHE_KEYS[speech]])
             label, intensity = row_emotion(row)
             neutral = rests.get(row["speaker"], np.median(a["blendshapes"], 0)).copy()
             if row["synthetic"]:  # built on the relaxed face: its expressive channels were replaced (data.corpus)
@@ -63,7 +63,7 @@ class MfetalkData(Dataset):
             self.clips.append(
                 {
                     "motion": np.concatenate([a["blendshapes"], relative_pose(a["pose"], a["pose"][0])], 1).astype(np.float32),
-                    "audio": flat_mfcc_windows(a["mfcc_window"]),
+                    "audio": cached_speech(speech, a, row["clip_id"]),
                     "label": label,
                     "intensity": np.float32(intensity),
                     "au": protos.label_offset(EMOTIONS[label], intensity).astype(np.float32),
@@ -141,7 +141,7 @@ class MfetalkModule(TrainingModule):
         b = batch_size
         return {
             "motion": torch.rand(b, WINDOW, CHANNELS),
-            "audio": torch.randn(b, WINDOW, AUDIO_DIM),
+            "audio": torch.randn(b, WINDOW, self.net.audio.in_features),
             "context": torch.zeros(b, WINDOW, CHANNELS),
             "context_mask": torch.zeros(b, WINDOW),
             "mask": torch.ones(b, WINDOW),
@@ -152,6 +152,7 @@ class MfetalkModule(TrainingModule):
         }
 
     def loss(self, batch, t: torch.Tensor | None = None):
+        check_batch_speech(batch["audio"], self.net.speech)
         net = self.net
         x0 = net.normalise(batch["motion"])
         b = len(x0)
