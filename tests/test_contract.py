@@ -8,6 +8,7 @@ undeclared one is refused with a one-line error naming the models that can.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -140,14 +141,22 @@ def test_declared_conditions_change_the_output_and_others_are_refused(name, kind
 def test_every_labelled_emotion_reaches_the_face_at_a_visible_share_of_its_prototype(name, inputs):
     """Against the neutral label, the mean blendshape change of each emotion at intensity 1, projected on that
     emotion's prototype, is at least 0.3 of it: a model that learnt only some emotions fails here. (The mul2lm
-    bundled before, with its absolute emotion encoder, fails on sad.)"""
+    bundled before, with its absolute emotion encoder, fails on sad; an mfetalk trained 6,000 steps on whisper's
+    states, on angry at every seed.) Averaged over three seeds, each emotion against the neutral label drawn with
+    the same seed: a sampling model's neutral face varies from draw to draw (mfetalk at seed 0 on this clip
+    frowns a little, as the portrait does)."""
     from emohead.emotion.prototypes import load_prototypes
 
     _needs(get_spec(name))
     model, protos = emohead.load_motion_model(name), load_prototypes()
-    base = model.generate(inputs.with_emotion("neutral", intensity=1.0)).blendshapes.mean(0)
+
+    def face(emotion: str, seed: int) -> np.ndarray:
+        return model.generate(dataclasses.replace(inputs.with_emotion(emotion, intensity=1.0), seed=seed)).blendshapes.mean(0)
+
+    seeds = (0, 1, 2)
+    base = {seed: face("neutral", seed) for seed in seeds}
     for emotion in ("happy", "sad", "angry", "fear", "surprise", "disgust"):
-        change = model.generate(inputs.with_emotion(emotion, intensity=1.0)).blendshapes.mean(0) - base
+        change = np.mean([face(emotion, seed) - base[seed] for seed in seeds], axis=0)
         proto = protos.label_offset(emotion, 1.0)
         assert change @ proto / (proto @ proto) > 0.3, f"{name} barely shows {emotion}"
 

@@ -222,6 +222,8 @@ def test_intensity_is_predicted_per_frame_unless_given(demo_inputs):
         assert any(f"intensity as requested (mean {value:.2f}" in n for n in asked.notes)
         strength[value] = float(w[:, INTENSITY_CHANNELS].sum(1).mean())
     assert strength[0.33] < strength[0.66] < strength[1.0]  # a larger intensity shows more
+    own = demo_inputs.with_emotion("happy:0.66")  # the label's own intensity counts as given too
+    np.testing.assert_allclose(model.generate(own).blendshapes[:, INTENSITY_CHANNELS].sum(1).mean(), strength[0.66], rtol=1e-5)
     assert motion.blendshapes.shape == (demo_inputs.n_frames, 52)
 
 

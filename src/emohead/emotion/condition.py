@@ -84,6 +84,11 @@ class EmotionRequest:
         return 1.0 if self.intensity is None else self.intensity
 
     @property
+    def intensity_given(self) -> bool:
+        """Whether the request names its intensity: ``intensity`` or a label's own (``happy:0.8``)."""
+        return self.intensity is not None or (self.emotion is not None and ":" in self.emotion)
+
+    @property
     def kind(self) -> str | None:
         if self.reference is not None:
             return "reference"

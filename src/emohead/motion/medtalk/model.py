@@ -1,7 +1,7 @@
 """MEDTalk as a motion model: D(emotion code, ACM(audio)) per frame (Eq. 5), the emotion code from the label,
 a reference photo or a description (Sec. 3.3-3.4), with frame-wise intensity.
 
-**Intensity.** ``--intensity`` given: that intensity on every frame (a timeline or curve: its own per frame).
+**Intensity.** ``--intensity`` given (or a label's own, ``happy:0.8``): that intensity on every frame (a timeline or curve: its own per frame).
 Not given (label, reference or description): the FIM predicts it per frame from the voice and the transcript's
 words (``--transcript``, else the recogniser's), smoothed with Savitzky-Golay (5, 2) as in the authors' code.
 A description or reference photo also sets its own strength ("a faint smile" is faint): the FIM's curve is
@@ -64,7 +64,7 @@ class MedtalkMotionModel(MotionModel):
         from emohead.nn.base import quiet_inference
 
         cond, n, net = inputs.emotion, inputs.n_frames, self.net
-        given = inputs.request.intensity is not None
+        given = inputs.request.intensity_given
         with quiet_inference():
             if cond.kind in ("text", "reference"):
                 kind = "image" if cond.kind == "reference" else "text"
@@ -83,7 +83,7 @@ class MedtalkMotionModel(MotionModel):
                 direction = net.guide_direction(kind, x)[0].numpy()
                 if kind == "text":
                     strength = float(net.guide_strength(kind, x)[0])
-                strength *= inputs.request.intensity if given else 1.0
+                strength *= inputs.request.level
                 curve = self.frame_intensity(inputs)
                 curve = strength * curve / max(float(curve.mean()), 1e-3)
                 return np.repeat(direction[None], n, 0), curve, f"{cond.kind} strength {strength:.2f}"
