@@ -76,7 +76,7 @@ def cache(tmp_path_factory) -> Path:
     src.mkdir()
     for code in ("HAP", "SAD", "NEU", "ANG"):
         (src / f"1001_DFA_{code}_XX.flv").symlink_to(shared_data("video", "cremad", f"1001_DFA_{code}_XX.flv"))
-    prepare(src, "cremad", root / "cache")
+    prepare(src, "cremad", root / "cache", whisper_features=True)  # whisper's states: what medtalk, mfetalk and emospeaker read
     c = Cache(root / "cache")
     augment(c, emotions=("neutral", "happy"))
     c.write_index(test_speakers=[])

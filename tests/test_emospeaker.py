@@ -26,7 +26,7 @@ def test_paper_shapes_and_every_part_learns():
     torch.manual_seed(0)
     net = EmoSpeaker(**TINY)
     batch = _batch()
-    out = net(batch["mfcc_window"], batch["ref_exp"], batch["ref_emo"], batch["seed_pose"], batch["emotion"], batch["level"], window=5)
+    out = net(batch["speech"], batch["ref_exp"], batch["ref_emo"], batch["seed_pose"], batch["emotion"], batch["level"], window=5)
     assert out["exp"].shape == (3, 20, len(EXP)) and out["emo"].shape == (3, 20, len(EMO)) and out["pose"].shape == (3, 20, 6)
     assert set(out["levels"]) == {"low", "mid", "high"} and all(v.shape == (3, 20, 16) for v in out["levels"].values())
     assert net.au_features(out["levels"])["low"].shape == (3, 20, len(AU))
@@ -42,12 +42,12 @@ def test_emonet_windows_are_seeded_by_the_previous_window():
     torch.manual_seed(0)
     net = EmoSpeaker(**TINY)
     b = _batch()
-    content, _ = net.encode(b["mfcc_window"])
+    content, _ = net.encode(b["speech"])
     first = net.emotion_window(content[:, :5], b["ref_emo"], b["emotion"], b["level"])
     second = net.emotion_window(content[:, 5:10], first[:, -1], b["emotion"], b["level"])
-    out = net(b["mfcc_window"], b["ref_exp"], b["ref_emo"], b["seed_pose"], b["emotion"], b["level"], window=5)["emo"]
+    out = net(b["speech"], b["ref_exp"], b["ref_emo"], b["seed_pose"], b["emotion"], b["level"], window=5)["emo"]
     assert torch.allclose(out[:, :10], torch.cat([first, second], 1), atol=1e-6)
-    other = net(b["mfcc_window"], b["ref_exp"], b["ref_emo"], b["seed_pose"], b["emotion"], b["level"], window=2)["emo"]
+    other = net(b["speech"], b["ref_exp"], b["ref_emo"], b["seed_pose"], b["emotion"], b["level"], window=2)["emo"]
     assert not torch.allclose(out, other), "the window length must change the prediction (the intensity matrix's second axis)"
 
 
@@ -58,7 +58,7 @@ def test_save_load_gives_identical_outputs(tmp_path):
     back = EmoSpeaker.from_pretrained(tmp_path).eval()
     assert back.config == net.config
     b = _batch()
-    args = (b["mfcc_window"], b["ref_exp"], b["ref_emo"], b["seed_pose"], b["emotion"], b["level"])
+    args = (b["speech"], b["ref_exp"], b["ref_emo"], b["seed_pose"], b["emotion"], b["level"])
     for key in ("exp", "emo", "pose"):
         assert torch.equal(net(*args)[key], back(*args)[key])
 
@@ -112,7 +112,7 @@ def test_infonce_prefers_matched_au_pairs_after_a_few_steps_on_real_clips(cache)
     def infonce(au):
         torch.manual_seed(1)
         with torch.no_grad():
-            _, levels = net.encode(batch["mfcc_window"])
+            _, levels = net.encode(batch["speech"])
             return float(net.contrastive_loss(net.au_features(levels), au, batch["mask"], k=256))
 
     shuffled = batch["au"].reshape(-1, len(AU))[torch.randperm(batch["au"].shape[0] * batch["au"].shape[1])].reshape(batch["au"].shape)
@@ -157,11 +157,14 @@ def test_the_content_code_carries_less_emotion_than_the_low_level_code(cache):
     from emohead.emotion.vocabulary import EMOTIONS
     from emohead.motion import get_spec
     from emohead.motion.emospeaker.probe import decoupling
+    from emohead.motion.speech import CACHE_KEYS, cached_speech
 
     spec = get_spec("emospeaker")
     net = spec.load(spec.network).from_pretrained(spec.weights_location).eval()
     c = Cache(cache)
-    clips = [(c.load(r["clip_id"], ["mfcc_window"])["mfcc_window"], EMOTIONS.index(r["emotion"])) for r in c.index() if not r["synthetic"]]
+    key = CACHE_KEYS[net.speech]
+    rows = [r for r in c.index() if not r["synthetic"]]
+    clips = [(cached_speech(net.speech, c.load(r["clip_id"], [key]), r["clip_id"]), EMOTIONS.index(r["emotion"])) for r in rows]
     assert len({y for _, y in clips}) == 4
     accuracy = decoupling(net, clips)
     assert accuracy["low"] > accuracy["high"], accuracy

@@ -91,9 +91,9 @@ def test_all_four_stages_run_in_order_on_real_clips(tmp_path, cache):
     assert MEDTalk.from_pretrained(tmp_path / "run" / "weights").config["code"] == 16
 
 
-def test_training_on_speech_features_the_cache_lacks_says_how_to_prepare_them(tmp_path, cache):
-    """The test cache was prepared without whisper's encoder states: asking for them is a one-line error naming the fix,
-    and so is a network that reads other features than the data gives."""
+def test_training_on_speech_features_the_cache_lacks_says_how_to_prepare_them(tmp_path, heldback_cache):
+    """The held-back cache was prepared without whisper's encoder states: asking for them is a one-line error naming
+    the fix, and so is a network that reads other features than the data gives."""
     from emohead.train.run import train
 
     config = {
@@ -102,10 +102,10 @@ def test_training_on_speech_features_the_cache_lacks_says_how_to_prepare_them(tm
         "stages": {"autoencoder": {"max_steps": 1}},
     }
     with pytest.raises(EmoheadError, match="no whisper features.*--whisper-features"):
-        train("medtalk", cache, tmp_path / "a", config, stage="autoencoder", progress=False)
+        train("medtalk", heldback_cache, tmp_path / "a", config, stage="autoencoder", progress=False)
     config = {"model": {**TINY, "speech": "whisper"}, "data": {"window": 20}, "stages": {"autoencoder": {"max_steps": 1}}}
     with pytest.raises(EmoheadError, match="same .speech."):
-        train("medtalk", cache, tmp_path / "b", config, stage="autoencoder", batch_size=4, progress=False)
+        train("medtalk", heldback_cache, tmp_path / "b", config, stage="autoencoder", batch_size=4, progress=False)
 
 
 def _bundled():

@@ -15,7 +15,9 @@ MediaPipe's blendshapes for OpenFace's AUs:
 Parts (symbols as in the paper):
 
 - **Visual-attribute-guided audio decoupler** (Sec. III-B): three stacked audio encoders E_a^low, E_a^mid,
-  E_a^high on each frame's MFCC window (28 x 12, the 10-frame window's audio); one shared AU decoder D_au maps
+  E_a^high on each frame's speech features: the paper's MFCC window (28 x 12, the 10-frame window's audio), or, in
+  the bundled weights, whisper's encoder states (``speech="whisper"``, ``motion.speech``: a deviation that lifted
+  held-back lip sync from 0.420 to 0.654); one shared AU decoder D_au maps
   every level to AU features f_au^l (Eq. 2); the InfoNCE loss of Eq. 3 takes the measured AUs f_au as the
   anchor, the low level of the same frame as the positive and every level of the other K frames, plus the
   mid and high levels of the same frame, as negatives: AU (emotion-bearing) information is kept low and pushed
@@ -40,6 +42,7 @@ from torch import nn
 from emohead import dims
 from emohead.emotion.prototypes import EXPRESSIVE
 from emohead.face import blendshapes as bs
+from emohead.motion.speech import SPEECH_DIMS, check_speech
 from emohead.nn.base import ConfigModule
 from emohead.nn.blocks import mlp
 
@@ -52,7 +55,6 @@ AU: tuple[str, ...] = (
 )  # fmt: skip
 N_POSE = 6  # d pitch, d yaw, d roll (rad), d tx, d ty (face widths), log scale ratio
 N_LEVELS = 3
-AUDIO_IN = dims.MFCC_WINDOW[0] * dims.MFCC_WINDOW[1]
 
 
 class TemporalBlock(nn.Module):
@@ -83,7 +85,8 @@ class SeededGRU(nn.Module):
 
 
 class EmoSpeaker(ConfigModule):
-    """See the module doc. Inputs: mfcc_window (B, T, 28, 12); emotion (B,) index into EMOTIONS; level (B,) 1-3."""
+    """See the module doc. Inputs: speech (B, T, ...) features (``motion.speech``: the MFCC window (B, T, 28, 12) as in
+    the paper, or whisper's encoder states); emotion (B,) index into EMOTIONS; level (B,) 1-3."""
 
     def __init__(
         self,
@@ -95,10 +98,16 @@ class EmoSpeaker(ConfigModule):
         contrastive: bool = True,
         classification: bool = True,
         tau: float = 0.1,
+        speech: str = "mfcc",
     ):
         super().__init__()
+        self.speech = check_speech(speech)
         self.decoupler, self.contrastive, self.classification, self.tau = decoupler, contrastive and decoupler, classification, tau
-        self.low, self.mid, self.high = TemporalBlock(AUDIO_IN, hidden), TemporalBlock(hidden, hidden), TemporalBlock(hidden, hidden)
+        self.low, self.mid, self.high = (
+            TemporalBlock(SPEECH_DIMS[speech], hidden),
+            TemporalBlock(hidden, hidden),
+            TemporalBlock(hidden, hidden),
+        )
         if decoupler:
             self.au_decoder = mlp([hidden, au_hidden, len(AU)])
         cond = hidden + dims.N_EMOTIONS + N_LEVELS
@@ -109,10 +118,10 @@ class EmoSpeaker(ConfigModule):
         self.pose_net = SeededGRU(cond, N_POSE, pose_hidden)
 
     # -- the decoupler -----------------------------------------------------------------------------------------
-    def encode(self, mfcc_window):
+    def encode(self, speech):
         """-> content (B, T, H) and the three levels {low, mid, high}."""
-        b, t = mfcc_window.shape[:2]
-        low = self.low(mfcc_window.reshape(b, t, -1))
+        b, t = speech.shape[:2]
+        low = self.low(speech.reshape(b, t, -1))
         mid = self.mid(low)
         high = self.high(mid)
         return high, {"low": low, "mid": mid, "high": high}
@@ -160,11 +169,11 @@ class EmoSpeaker(ConfigModule):
         """C_e (Eq. 6) on the window's change of the emotion coefficients -> logits (B, 8)."""
         return self.classifier((emo - seed[:, None]).mean(1))
 
-    def forward(self, mfcc_window, ref_exp, seed_emo, seed_pose, emotion, level, window: int = 5, pose_window: int = 20):
+    def forward(self, speech, ref_exp, seed_emo, seed_pose, emotion, level, window: int = 5, pose_window: int = 20):
         """Training-time pass over (B, T) frames: EmoNet in windows of ``window`` frames and PoseNet in windows of
         ``pose_window``, the first seeded with ``seed_emo`` / ``seed_pose`` and each later one with the net's own
         last frame, exactly as at inference. -> dict(exp, emo, pose, levels, content)."""
-        content, levels = self.encode(mfcc_window)
+        content, levels = self.encode(speech)
         return {
             "exp": self.expression(content, ref_exp),
             "emo": _chained(self.emotion_window, content, seed_emo, emotion, level, window),

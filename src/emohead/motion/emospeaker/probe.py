@@ -11,12 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 
-def codes(net, mfcc_window: np.ndarray) -> dict[str, np.ndarray]:
-    """One clip's (T, 28, 12) MFCC windows -> {level: (T, H)} codes of the trained encoder."""
+def codes(net, speech: np.ndarray) -> dict[str, np.ndarray]:
+    """One clip's speech features (the network's ``speech``: (T, 28, 12) MFCC windows or (T, 384) whisper states)
+    -> {level: (T, H)} codes of the trained encoder."""
     import torch
 
     with torch.no_grad():
-        _, levels = net.encode(torch.from_numpy(mfcc_window[None].astype(np.float32)))
+        _, levels = net.encode(torch.from_numpy(speech[None].astype(np.float32)))
     return {k: v[0].numpy() for k, v in levels.items()}
 
 
@@ -51,6 +52,6 @@ def probe_accuracy(clips: list[tuple[np.ndarray, int]], steps: int = 300, seed: 
 
 
 def decoupling(net, clips: list[tuple[np.ndarray, int]]) -> dict[str, float]:
-    """clips: (mfcc_window (T, 28, 12), emotion index) -> probe accuracy per level (low, mid, high)."""
+    """clips: (speech features, emotion index) -> probe accuracy per level (low, mid, high)."""
     per_level = [codes(net, mw) for mw, _ in clips]
     return {level: probe_accuracy([(c[level], y) for c, (_, y) in zip(per_level, clips)]) for level in ("low", "mid", "high")}

@@ -24,6 +24,7 @@ from emohead.emotion.vocabulary import EMOTIONS
 from emohead.face import blendshapes as bs
 from emohead.motion.animate import relative_pose
 from emohead.motion.emospeaker.network import AU, EMO, EXP, N_POSE
+from emohead.motion.speech import CACHE_KEYS, SPEECH_DIMS, check_speech
 from emohead.train.base import TrainingModule
 
 I_EXP, I_EMO, I_AU = bs.indices(EXP), bs.indices(EMO), bs.indices(AU)
@@ -32,11 +33,12 @@ WEIGHTS = {"contras": 5.0, "exp": 5.0, "emo": 3.0, "cls": 1.0, "pose": 1.0}  # E
 
 
 class EmospeakerData(Dataset):
-    """Windows of 40 frames: mfcc_window, exp / emo / AU targets, relative pose, the reference (source clip's first
+    """Windows of 40 frames: speech (``speech`` features), exp / emo / AU targets, relative pose, the reference (source clip's first
     frame), the pose seed (the frame before the window), emotion label and level."""
 
-    def __init__(self, cache, split="train", window: int = 40):
-        self.windows = WindowDataset(cache, window=window, split=split, fields=("mfcc_window", "blendshapes", "pose"))
+    def __init__(self, cache, split="train", window: int = 40, speech: str = "mfcc"):
+        self.key = CACHE_KEYS[check_speech(speech)]
+        self.windows = WindowDataset(cache, window=window, split=split, fields=(self.key, "blendshapes", "pose"))
 
     def __len__(self):
         return len(self.windows)
@@ -53,7 +55,7 @@ class EmospeakerData(Dataset):
         labelled = it["emotion"] >= 0
         w = it["blendshapes"]
         return {
-            "mfcc_window": it["mfcc_window"],
+            "speech": it[self.key],
             "exp": w[:, I_EXP],
             "emo": w[:, I_EMO],
             "au": w[:, I_AU],
@@ -78,7 +80,7 @@ class EmospeakerModule(TrainingModule):
     def random_batch(self, batch_size: int, frames: int = 40) -> dict[str, torch.Tensor]:
         b, t = batch_size, frames
         return {
-            "mfcc_window": torch.randn(b, t, *dims.MFCC_WINDOW),
+            "speech": torch.randn(b, t, SPEECH_DIMS[self.net.speech]),
             "exp": torch.rand(b, t, len(EXP)),
             "emo": torch.rand(b, t, len(EMO)),
             "au": torch.rand(b, t, len(AU)),
@@ -95,7 +97,7 @@ class EmospeakerModule(TrainingModule):
     def loss(self, batch):
         net = self.net
         out = net(
-            batch["mfcc_window"],
+            batch["speech"],
             batch["ref_exp"],
             batch["ref_emo"],
             batch["seed_pose"],
