@@ -168,3 +168,17 @@ def test_the_content_code_carries_less_emotion_than_the_low_level_code(cache):
     assert len({y for _, y in clips}) == 4
     accuracy = decoupling(net, clips)
     assert accuracy["low"] > accuracy["high"], accuracy
+
+
+def test_a_network_reading_other_speech_features_than_the_data_is_a_one_line_error():
+    """The config's model and data sections must name the same ``speech``: MFCC windows fed to a network that reads
+    whisper's states stop training with the fix named, not with a shape error from deep inside the network."""
+    from emohead.errors import EmoheadError
+    from emohead.motion.emospeaker.network import EmoSpeaker
+    from emohead.motion.emospeaker.training import EmospeakerModule
+
+    batch = EmospeakerModule(EmoSpeaker(hidden=16, au_hidden=8, emo_hidden=16, pose_hidden=8)).random_batch(2, 12)
+    module = EmospeakerModule(EmoSpeaker(hidden=16, au_hidden=8, emo_hidden=16, pose_hidden=8, speech="whisper"))
+    with pytest.raises(EmoheadError, match='same "speech"') as err:
+        module.loss(batch)
+    assert "\n" not in str(err.value)

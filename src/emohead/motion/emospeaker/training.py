@@ -24,7 +24,7 @@ from emohead.emotion.vocabulary import EMOTIONS
 from emohead.face import blendshapes as bs
 from emohead.motion.animate import relative_pose
 from emohead.motion.emospeaker.network import AU, EMO, EXP, N_POSE
-from emohead.motion.speech import CACHE_KEYS, SPEECH_DIMS, check_speech
+from emohead.motion.speech import CACHE_KEYS, SPEECH_DIMS, check_batch_speech, check_speech
 from emohead.train.base import TrainingModule
 
 I_EXP, I_EMO, I_AU = bs.indices(EXP), bs.indices(EMO), bs.indices(AU)
@@ -96,6 +96,7 @@ class EmospeakerModule(TrainingModule):
 
     def loss(self, batch):
         net = self.net
+        check_batch_speech(batch["speech"].flatten(2), net.speech)
         out = net(
             batch["speech"],
             batch["ref_exp"],
