@@ -3,6 +3,8 @@ against its target on held-back clips, text guidance on held-out phrasings, and 
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -277,3 +279,17 @@ def test_speech_longer_than_whispers_window_is_heard_to_the_end(tmp_path, demo_a
     np.testing.assert_allclose(states[:750], whisper_states(samples[: 30 * 16000], 750), atol=1e-4)
     tail = states[760:n]
     assert float(np.abs(np.diff(tail, axis=0)).mean()) > 0.5 * float(np.abs(np.diff(states[:740], axis=0)).mean())
+
+
+def test_whispers_states_are_read_once_for_every_emotion_asked_of_the_same_recording(demo_inputs, monkeypatch):
+    """``with_emotion`` is cheap: a contact sheet's seven rows read the recording through whisper's encoder once."""
+    import emohead
+    from emohead.text import asr
+
+    calls = []
+    real = asr.whisper_states_of
+    monkeypatch.setattr(asr, "whisper_states_of", lambda *a: calls.append(a) or real(*a))
+    model, inputs = emohead.load_motion_model("medtalk"), dataclasses.replace(demo_inputs, speech={})
+    for emotion in ("neutral", "happy", "sad"):
+        model.generate(inputs.with_emotion(emotion, intensity=1.0))
+    assert len(calls) == 1

@@ -31,7 +31,8 @@ class MotionInputs:
     acoustic fallback); emotion: the resolved condition for every frame; seed: blinks, sway, sampling.
     The rest is context for callers: the request the condition came from (so :meth:`with_emotion` can
     ask for another), the analysed reference portrait, the audio file and its duration, the transcript
-    used, notes for the user and seconds per analysis stage.
+    used, notes for the user and seconds per analysis stage; ``speech``: speech features computed from the
+    recording on first use (``motion.speech``), shared with every :meth:`with_emotion` copy.
     """
 
     portrait: Portrait
@@ -46,6 +47,7 @@ class MotionInputs:
     transcript: str | None = None
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    speech: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n_frames(self) -> int:

