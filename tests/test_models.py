@@ -68,6 +68,9 @@ def test_eapc_shapes_and_paper_head():
     full = EAPC()
     assert [m.out_features for m in full.head if isinstance(m, torch.nn.Linear)] == [512, 256, 136]
     assert full.audio_lstm.num_layers == 3 and full.llf_encoder.lstm.num_layers == 3
+    _, llf, ref = _eapc_inputs()
+    heard = EAPC(**TINY_E, speech="whisper")(torch.randn(2, 25, 384), llf, ref)[0]  # the bundled weights' input
+    assert heard.shape == (2, 25, 136) and full.audio_lstm.input_size == 336
 
 
 @pytest.mark.parametrize("cls, cfg, inputs", [(Mul2Lm, TINY_M, _mul2lm_inputs), (EAPC, TINY_E, _eapc_inputs)])
@@ -104,6 +107,22 @@ def test_eapc_ablations_change_the_computation():
     label = torch.zeros(2, 25, 8)
     label[..., 1] = 1.0  # a user's "happy" replaces the voice's emotion
     assert not torch.allclose(base(*x)[0], base(*x, emotion=label)[0])
+
+
+def test_eapc_at_inference_reads_speech_as_its_training_data_gives_it(demo_portrait, short_audio):
+    """The bundled eapc was trained on the cached MFCC windows as they are; fed the scaled windows medtalk reads, its
+    held-back lip sync fell from 0.523 to 0.346 (benchmarks/lipsync_real.py) without any error."""
+    import emohead
+    from emohead.motion.landmarks import reference_face
+
+    inputs = emohead.analyze(demo_portrait, short_audio, transcript="And so my fellow Americans")
+    model = emohead.load_motion_model("eapc")
+    assert model.net.speech == "mfcc"
+    ref = torch.from_numpy(reference_face(inputs)[:, :2].reshape(1, -1).astype(np.float32))
+    with torch.no_grad():
+        direct, _ = model.net(torch.from_numpy(inputs.audio.mfcc_window[None, :25]), torch.from_numpy(inputs.audio.llf[None, :25]), ref)
+        first = model.predict(inputs)[:20].reshape(20, -1)  # frames only the first 25-frame window covers
+    assert np.allclose(first, direct[0, :20].numpy(), atol=1e-5)
 
 
 def test_fit_blendshapes_recovers_known_curves(demo_face):
@@ -146,7 +165,7 @@ def test_a_few_steps_on_real_clips_lower_the_loss(cache, model):
 
     torch.manual_seed(0)
     if model == "eapc":
-        module, data = EapcModule(EAPC(**TINY_E), lr=3e-3), EapcData(cache)
+        module, data = EapcModule(EAPC(**TINY_E, speech="whisper"), lr=3e-3), EapcData(cache, speech="whisper")  # as bundled
 
         def loss(b):
             return module.loss(b)[0]
@@ -165,6 +184,16 @@ def test_a_few_steps_on_real_clips_lower_the_loss(cache, model):
         loss(batch).backward()
         opt.step()
     assert float(loss(batch).detach()) < 0.75 * before
+
+
+def test_eapc_fed_other_speech_features_than_it_reads_is_a_one_line_error():
+    from emohead.errors import EmoheadError
+    from emohead.motion.eapc.training import EapcModule
+
+    batch = EapcModule(EAPC(**TINY_E)).random_batch(2)  # MFCC windows
+    with pytest.raises(EmoheadError, match='same "speech"') as err:
+        EapcModule(EAPC(**TINY_E, speech="whisper")).loss(batch)
+    assert "\n" not in str(err.value)
 
 
 @pytest.mark.slow

@@ -30,11 +30,14 @@ def check_speech(kind: str) -> str:
     return kind
 
 
-def speech_frames(kind: str, inputs) -> np.ndarray:
+def speech_frames(kind: str, inputs, raw_mfcc: bool = False) -> np.ndarray:
     """(T, SPEECH_DIMS[kind]) for analysed :class:`~emohead.motion.base.MotionInputs`; whisper's states are read once
-    per recording (kept in ``inputs.speech``, which copies made by ``with_emotion`` share)."""
+    per recording (kept in ``inputs.speech``, which copies made by ``with_emotion`` share).
+
+    ``raw_mfcc``: the MFCC window as cached, (T, 28, 12) and unscaled, which is what the window datasets of eapc and
+    emospeaker give their networks in training (medtalk's and mfetalk's read :func:`cached_speech`, scaled)."""
     if check_speech(kind) == "mfcc":
-        return flat_mfcc_windows(inputs.audio.mfcc_window)
+        return inputs.audio.mfcc_window if raw_mfcc else flat_mfcc_windows(inputs.audio.mfcc_window)
     if kind not in inputs.speech:
         from emohead.text.asr import whisper_states_of
 

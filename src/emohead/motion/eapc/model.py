@@ -11,6 +11,7 @@ import numpy as np
 from emohead import dims
 from emohead.motion.base import MotionInputs
 from emohead.motion.landmarks import LandmarkMotionModel, cross_faded, reference_face
+from emohead.motion.speech import speech_frames
 
 
 class EapcMotionModel(LandmarkMotionModel):
@@ -22,12 +23,12 @@ class EapcMotionModel(LandmarkMotionModel):
 
         n = inputs.n_frames
         ref = torch.from_numpy(reference_face(inputs)[:, :2].reshape(1, -1).astype(np.float32))
-        mw, llf = inputs.audio.mfcc_window, inputs.audio.llf
+        speech, llf = speech_frames(self.net.speech, inputs, raw_mfcc=True).astype(np.float32), inputs.audio.llf
         label = inputs.emotion.weights
 
         def window(s: int, e: int) -> np.ndarray:
             emo = None if label is None else torch.from_numpy(np.clip(label[s:e], 0, None)[None].astype(np.float32))
-            pred, _ = self.net(torch.from_numpy(mw[None, s:e]), torch.from_numpy(llf[None, s:e]), ref, emo)
+            pred, _ = self.net(torch.from_numpy(speech[None, s:e]), torch.from_numpy(llf[None, s:e]), ref, emo)
             return pred[0].numpy()
 
         return cross_faded(window, n, self.window, self.overlap).reshape(n, dims.N_LM68, 2)

@@ -3,7 +3,9 @@
 Nguyen et al., "EAPC: Emotion and Audio Prior Control Framework for the Emotional and Temporal Talking
 Face Generation" (VISAPP 2024), Sec. 3. Per 25-frame window (symbols as in the paper):
 
-- X_MFCC: the 28x12 MFCC window of each frame -> 3-layer audio LSTM -> X_af (Eq. 2);
+- X_MFCC: the 28x12 MFCC window of each frame -> 3-layer audio LSTM -> X_af (Eq. 2). ``speech="whisper"`` reads
+  whisper's encoder states instead (``motion.speech``, ``configs/eapc_whisper.json``): tried and not bundled, since
+  unlike EmoSpeaker's the held-back lip sync fell (0.523 -> 0.494; weights README, "eapc on whisper's states");
 - LLF encoder: the 25 low-level features -> 3 LSTM layers -> X_emotion, 8 emotion probabilities per
   frame (Eq. 1); a user's label replaces it;
 - X_afnew = concat(X_af, X_emotion) (Eq. 3);
@@ -23,6 +25,7 @@ import torch
 from torch import nn
 
 from emohead import dims
+from emohead.motion.speech import SPEECH_DIMS, check_speech
 from emohead.nn.base import ConfigModule
 from emohead.nn.blocks import mlp
 
@@ -43,20 +46,21 @@ class LLFEncoder(nn.Module):
 
 
 class EAPC(ConfigModule):
-    """mfcc_window (B, T, 28, 12), llf (B, T, 25), ref (B, 136)[, emotion (B, T, 8)] -> (landmarks (B, T, 136), emotion logits)."""
+    """speech (B, T, ...) (``motion.speech``: the MFCC window (B, T, 28, 12) as in the paper, or whisper's states),
+    llf (B, T, 25), ref (B, 136)[, emotion (B, T, 8)] -> (landmarks (B, T, 136), emotion logits)."""
 
-    def __init__(self, hidden: int = 256, llf_hidden: int = 64, skip: bool = True, attention: bool = True):
+    def __init__(self, hidden: int = 256, llf_hidden: int = 64, skip: bool = True, attention: bool = True, speech: str = "mfcc"):
         super().__init__()
-        self.skip, self.attention = skip, attention
-        self.audio_lstm = nn.LSTM(dims.MFCC_WINDOW[0] * dims.MFCC_WINDOW[1], hidden, num_layers=3, batch_first=True)
+        self.skip, self.attention, self.speech = skip, attention, check_speech(speech)
+        self.audio_lstm = nn.LSTM(SPEECH_DIMS[speech], hidden, num_layers=3, batch_first=True)
         self.llf_encoder = LLFEncoder(dims.N_LLF, llf_hidden)
         width = hidden + N_EMOTIONS
         self.lm_lstm = nn.LSTM(hidden, width, batch_first=True)
         self.head = mlp([width, 512, 256, dims.LM68_2D], slope=None)
 
-    def forward(self, mfcc_window, llf, ref, emotion=None):
-        b, t = mfcc_window.shape[:2]
-        x_af, _ = self.audio_lstm(mfcc_window.reshape(b, t, -1))
+    def forward(self, speech, llf, ref, emotion=None):
+        b, t = speech.shape[:2]
+        x_af, _ = self.audio_lstm(speech.reshape(b, t, -1))
         logits = self.llf_encoder(llf)
         x_emotion = torch.softmax(logits, -1) if emotion is None else emotion
         x_afnew = torch.cat([x_af, x_emotion], -1)

@@ -8,15 +8,17 @@ from torch.utils.data import Dataset
 
 from emohead import dims
 from emohead.data.datasets import WindowDataset
+from emohead.motion.speech import CACHE_KEYS, SPEECH_DIMS, check_batch_speech, check_speech
 from emohead.nn.losses import pairwise_structure_loss
 from emohead.train.base import TrainingModule
 
 
 class EapcData(Dataset):
-    """25-frame windows: mfcc_window, llf, 2D landmarks, reference landmarks (the clip's first frame), labels."""
+    """25-frame windows: speech (``speech`` features), llf, 2D landmarks, reference landmarks (the clip's first frame), labels."""
 
-    def __init__(self, cache, split="train", window=25):
-        self.windows = WindowDataset(cache, window=window, split=split, fields=("mfcc_window", "llf", "lm68"), reference_fields=("lm68",))
+    def __init__(self, cache, split="train", window=25, speech: str = "mfcc"):
+        self.key = CACHE_KEYS[check_speech(speech)]
+        self.windows = WindowDataset(cache, window=window, split=split, fields=(self.key, "llf", "lm68"), reference_fields=("lm68",))
 
     def __len__(self):
         return len(self.windows)
@@ -24,7 +26,7 @@ class EapcData(Dataset):
     def __getitem__(self, i):
         it = self.windows[i]
         return {
-            "mfcc_window": it["mfcc_window"],
+            "speech": it[self.key],
             "llf": it["llf"],
             "lm": it["lm68"][..., :2].reshape(len(it["lm68"]), -1),
             "ref": it["ref_lm68"][:, :2].reshape(-1),
@@ -62,7 +64,7 @@ class EapcModule(TrainingModule):
     def random_batch(self, batch_size: int, window: int = 25) -> dict[str, torch.Tensor]:
         b, t = batch_size, window
         return {
-            "mfcc_window": torch.randn(b, t, *dims.MFCC_WINDOW),
+            "speech": torch.randn(b, t, SPEECH_DIMS[self.net.speech]),
             "llf": torch.randn(b, t, dims.N_LLF),
             "lm": torch.randn(b, t, dims.LM68_2D),
             "ref": torch.randn(b, dims.LM68_2D),
@@ -73,11 +75,12 @@ class EapcModule(TrainingModule):
         }
 
     def loss(self, batch):
+        check_batch_speech(batch["speech"].flatten(2), self.net.speech)
         t = batch["llf"].shape[1]
         voice = torch.softmax(self.net.llf_encoder(batch["llf"]), -1)
         labelled = (batch["emotion"] >= 0)[:, None, None]
         x_emotion = torch.where(labelled, label_emotion(batch["emotion"], batch["intensity"])[:, None].expand(-1, t, -1), voice)
-        pred, logits = self.net(batch["mfcc_window"], batch["llf"], batch["ref"], x_emotion)
+        pred, logits = self.net(batch["speech"], batch["llf"], batch["ref"], x_emotion)
         m = batch["mask"][..., None]
         mse = (((pred - batch["lm"]) ** 2) * m).sum() / (m.sum() * pred.shape[-1])
         b = pred.shape[0]

@@ -110,7 +110,7 @@ class EmoSpeakerMotionModel(MotionModel):
         ref = portrait.blendshapes.astype(np.float32)
         weights = inputs.emotion.weights  # (T, 8) per-frame intensities, or None (no request: neutral)
         with quiet_inference(), torch.no_grad():
-            content, _ = self.net.encode(torch.from_numpy(speech_frames(self.net.speech, inputs)[None].astype(np.float32)))
+            content, _ = self.net.encode(torch.from_numpy(speech_frames(self.net.speech, inputs, raw_mfcc=True)[None].astype(np.float32)))
             exp = self.net.expression(content, torch.from_numpy(ref[I_EXP][None]))[0].numpy()
             exp = ref[I_EXP] + self.mouth_gain * (exp - ref[I_EXP])  # regression narrows the opening; the gain restores real range
             emo = np.zeros((n, len(EMO)), np.float32)
