@@ -91,6 +91,19 @@ def test_save_load_gives_identical_outputs(tmp_path):
     assert float(back.std[0]) == pytest.approx(0.2)  # the standardisation travels with the weights
 
 
+def test_dropout_acts_in_training_and_sampling_is_as_without_it(tmp_path):
+    torch.manual_seed(0)
+    net = MFETalk(**TINY, dropout=0.3)
+    batch, t = _batch(2), torch.tensor([5, 50, 500])
+    assert not torch.equal(_call(net.train(), batch, t), _call(net, batch, t))
+    plain = MFETalk(**TINY)
+    plain.load_state_dict(net.state_dict())  # dropout has no weights: the same network without it
+    net.save_pretrained(tmp_path)
+    loaded = MFETalk.from_pretrained(tmp_path)  # what inference runs: loaded in eval mode
+    with torch.no_grad():
+        assert torch.equal(_call(loaded, batch, t), _call(plain.eval(), batch, t))
+
+
 def test_each_switch_changes_the_computation():
     torch.manual_seed(0)
     a, b = MFETalk(**TINY, mfdf=False), MFETalk(**TINY, mfdf=True)

@@ -84,22 +84,24 @@ class AURegions(nn.Module):
 
 class Layer(nn.Module):
     """Pre-norm transformer layer: self-attention, optional cross-attention to the condition memory, FFN; with
-    AdaLN (scale and shift from the emotion) when ``modulated``."""
+    AdaLN (scale and shift from the emotion) when ``modulated``; ``dropout`` on the attention weights and each
+    branch's output in training (Vaswani et al.'s residual dropout)."""
 
-    def __init__(self, dim: int, heads: int, cross: bool, modulated: bool):
+    def __init__(self, dim: int, heads: int, cross: bool, modulated: bool, dropout: float = 0.0):
         super().__init__()
         self.norm1, self.norm3 = nn.LayerNorm(dim), nn.LayerNorm(dim)
-        self.attn = nn.MultiheadAttention(dim, heads, batch_first=True)
-        self.cross = nn.MultiheadAttention(dim, heads, batch_first=True) if cross else None
+        self.attn = nn.MultiheadAttention(dim, heads, dropout=dropout, batch_first=True)
+        self.cross = nn.MultiheadAttention(dim, heads, dropout=dropout, batch_first=True) if cross else None
         self.norm2 = nn.LayerNorm(dim) if cross else None
-        self.ffn = nn.Sequential(nn.Linear(dim, 2 * dim), nn.GELU(), nn.Linear(2 * dim, dim))
+        self.ffn = nn.Sequential(nn.Linear(dim, 2 * dim), nn.GELU(), nn.Linear(2 * dim, dim), nn.Dropout(dropout))
+        self.drop = nn.Dropout(dropout)
         self.mod = nn.Linear(dim, 2 * dim) if modulated else None
 
     def forward(self, x, memory=None, style=None):
         h = self.norm1(x)
-        x = x + self.attn(h, h, h, need_weights=False)[0]
+        x = x + self.drop(self.attn(h, h, h, need_weights=False)[0])
         if self.cross is not None:
-            x = x + self.cross(self.norm2(x), memory, memory, need_weights=False)[0]
+            x = x + self.drop(self.cross(self.norm2(x), memory, memory, need_weights=False)[0])
         h = self.norm3(x)
         if self.mod is not None:
             scale, shift = self.mod(style)[:, None].chunk(2, -1)
@@ -108,7 +110,16 @@ class Layer(nn.Module):
 
 
 class MFETalk(ConfigModule):
-    def __init__(self, dim: int = 128, layers: int = 4, heads: int = 4, mfdf: bool = True, p_uncond: float = 0.1, speech: str = "mfcc"):
+    def __init__(
+        self,
+        dim: int = 128,
+        layers: int = 4,
+        heads: int = 4,
+        mfdf: bool = True,
+        p_uncond: float = 0.1,
+        speech: str = "mfcc",
+        dropout: float = 0.0,
+    ):
         super().__init__()
         self.mfdf, self.p_uncond, self.speech = mfdf, p_uncond, check_speech(speech)
         early = CHANNELS + CHANNELS + 1 + dim + (dim if mfdf else 0)  # x_t, context, context mask, audio, AU
@@ -119,7 +130,9 @@ class MFETalk(ConfigModule):
         self.label = nn.Embedding(dims.N_EMOTIONS + 1, dim)
         self.intensity = mlp([1, dim // 2, dim], slope=None)
         self.au = AURegions(dim) if mfdf else None
-        self.layers = nn.ModuleList(Layer(dim, heads, cross=mfdf and i % 2 == 1, modulated=mfdf and i >= layers - 2) for i in range(layers))
+        self.layers = nn.ModuleList(
+            Layer(dim, heads, cross=mfdf and i % 2 == 1, modulated=mfdf and i >= layers - 2, dropout=dropout) for i in range(layers)
+        )
         self.norm = nn.LayerNorm(dim)
         self.head = nn.Linear(dim, CHANNELS)
         self.register_buffer("mean", torch.zeros(CHANNELS))  # channel statistics of the training motion
