@@ -186,6 +186,16 @@ def test_a_few_steps_on_real_clips_lower_the_loss(cache, model):
     assert float(loss(batch).detach()) < 0.75 * before
 
 
+def test_eapc_dropout_acts_in_training_only():
+    torch.manual_seed(0)
+    net, x = EAPC(**TINY_E, dropout=0.5), _eapc_inputs()
+    assert not torch.equal(net.train()(*x)[0], net(*x)[0])
+    plain = EAPC(**TINY_E)
+    plain.load_state_dict(net.state_dict())
+    with torch.no_grad():
+        assert torch.equal(net.eval()(*x)[0], plain.eval()(*x)[0])
+
+
 def test_eapc_fed_other_speech_features_than_it_reads_is_a_one_line_error():
     from emohead.errors import EmoheadError
     from emohead.motion.eapc.training import EapcModule

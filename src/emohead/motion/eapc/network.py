@@ -49,10 +49,13 @@ class EAPC(ConfigModule):
     """speech (B, T, ...) (``motion.speech``: the MFCC window (B, T, 28, 12) as in the paper, or whisper's states),
     llf (B, T, 25), ref (B, 136)[, emotion (B, T, 8)] -> (landmarks (B, T, 136), emotion logits)."""
 
-    def __init__(self, hidden: int = 256, llf_hidden: int = 64, skip: bool = True, attention: bool = True, speech: str = "mfcc"):
+    def __init__(
+        self, hidden: int = 256, llf_hidden: int = 64, skip: bool = True, attention: bool = True, speech: str = "mfcc", dropout: float = 0.0
+    ):
         super().__init__()
         self.skip, self.attention, self.speech = skip, attention, check_speech(speech)
-        self.audio_lstm = nn.LSTM(SPEECH_DIMS[speech], hidden, num_layers=3, batch_first=True)
+        # dropout between the audio LSTM's layers in training (0: the paper's, and every bundle's)
+        self.audio_lstm = nn.LSTM(SPEECH_DIMS[speech], hidden, num_layers=3, batch_first=True, dropout=dropout)
         self.llf_encoder = LLFEncoder(dims.N_LLF, llf_hidden)
         width = hidden + N_EMOTIONS
         self.lm_lstm = nn.LSTM(hidden, width, batch_first=True)
