@@ -2,7 +2,7 @@
 
     python scripts/build_corpus.py --data ../shared/data/video -o corpus [--workers 2] [--whisper-features]
 
-(``--whisper-features`` also stores whisper's encoder states, the speech input of medtalk and mfetalk; the
+(``--whisper-features`` also stores whisper's encoder states, the speech input of medtalk, mfetalk and emospeaker; the
 bundled weights were trained on a corpus built with it: 818 s on 2 cores.)
 
 1. ``emohead prepare`` each real collection in its own layout: CREMA-D (cremad), GRID (grid, one
@@ -36,7 +36,9 @@ def main() -> None:
     ap.add_argument("--no-grid-s1", action="store_true", help="leave out grid_s1 (1000 GRID sentences of speaker s1)")
     ap.add_argument("--prepare-only", action="store_true", help="prepare the real clips, add no synthetic rows yet")
     ap.add_argument(
-        "--whisper-features", action="store_true", help="also store whisper tiny.en encoder states (the asr extra; medtalk's audio input)"
+        "--whisper-features",
+        action="store_true",
+        help="also store whisper tiny.en encoder states (the asr extra; the speech input of medtalk, mfetalk and emospeaker)",
     )
     ap.add_argument("--synthetic-per-speaker", type=int, default=60, help="real clips per speaker given synthetic rows")
     args = ap.parse_args()

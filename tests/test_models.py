@@ -186,6 +186,18 @@ def test_a_few_steps_on_real_clips_lower_the_loss(cache, model):
     assert float(loss(batch).detach()) < 0.75 * before
 
 
+@pytest.mark.parametrize("model", ["eapc", "emospeaker"])
+def test_window_data_without_the_speech_features_asked_for_says_how_to_prepare_them(heldback_cache, model):
+    """The held-back cache has no whisper states; read lazily, they would fail as a KeyError in a loader worker."""
+    from emohead.errors import EmoheadError
+    from emohead.motion import get_spec
+
+    spec = get_spec(model)
+    with pytest.raises(EmoheadError, match="no whisper features.*--whisper-features") as err:
+        spec.load(spec.dataset)(heldback_cache, "train", speech="whisper")
+    assert "\n" not in str(err.value)
+
+
 def test_eapc_dropout_acts_in_training_only():
     torch.manual_seed(0)
     net, x = EAPC(**TINY_E, dropout=0.5), _eapc_inputs()

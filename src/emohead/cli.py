@@ -149,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument(
         "--whisper-features",
         action="store_true",
-        help="also store whisper tiny.en encoder states, the speech input medtalk and mfetalk train on (needs emohead[asr])",
+        help="also store whisper tiny.en encoder states, the speech input medtalk, mfetalk and emospeaker train on (needs emohead[asr])",
     )
     pr.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 

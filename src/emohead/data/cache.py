@@ -172,6 +172,11 @@ class Cache:
         with np.load(self.clips_dir / f"{clip_id}.npz") as z:
             return {k: z[k] for k in z.files if keys is None or k in keys}
 
+    def keys(self, clip_id: str) -> list[str]:
+        """The names of a clip's arrays, without decompressing any."""
+        with np.load(self.clips_dir / f"{clip_id}.npz") as z:
+            return list(z.files)
+
     def index(self) -> list[dict]:
         """Rows of index.csv (strings converted back to numbers and booleans)."""
         path = self.root / "index.csv"

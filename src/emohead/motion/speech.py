@@ -56,12 +56,25 @@ def check_batch_speech(audio, kind: str) -> None:
         )
 
 
+def _not_cached(kind: str, clip_id: str) -> EmoheadError:
+    return EmoheadError(
+        f"clip {clip_id} of the feature cache has no {kind} features; prepare the cache with them "
+        "(scripts/build_corpus.py --whisper-features, or emohead prepare --whisper-features into a new folder)"
+    )
+
+
 def cached_speech(kind: str, arrays: dict[str, np.ndarray], clip_id: str) -> np.ndarray:
     """(T, SPEECH_DIMS[kind]) from a clip's cached arrays (loaded with ``CACHE_KEYS[kind]`` among the keys)."""
     key = CACHE_KEYS[check_speech(kind)]
     if key not in arrays:
-        raise EmoheadError(
-            f"clip {clip_id} of the feature cache has no {kind} features; prepare the cache with them "
-            "(scripts/build_corpus.py --whisper-features, or emohead prepare --whisper-features into a new folder)"
-        )
+        raise _not_cached(kind, clip_id)
     return flat_mfcc_windows(arrays[key]) if kind == "mfcc" else arrays[key]
+
+
+def check_cached_speech(kind: str, cache, rows: list[dict]) -> None:
+    """Every row's clip in ``cache`` holds ``kind``'s features, else :func:`cached_speech`'s one-line error: the window
+    datasets (eapc, emospeaker) read them lazily, where a missing array would be a KeyError in a data-loader worker."""
+    key = CACHE_KEYS[check_speech(kind)]
+    for row in rows:
+        if key not in cache.keys(row["clip_id"]):
+            raise _not_cached(kind, row["clip_id"])

@@ -8,7 +8,7 @@ from torch.utils.data import Dataset
 
 from emohead import dims
 from emohead.data.datasets import WindowDataset
-from emohead.motion.speech import CACHE_KEYS, SPEECH_DIMS, check_batch_speech, check_speech
+from emohead.motion.speech import CACHE_KEYS, SPEECH_DIMS, check_batch_speech, check_cached_speech, check_speech
 from emohead.nn.losses import pairwise_structure_loss
 from emohead.train.base import TrainingModule
 
@@ -19,6 +19,7 @@ class EapcData(Dataset):
     def __init__(self, cache, split="train", window=25, speech: str = "mfcc"):
         self.key = CACHE_KEYS[check_speech(speech)]
         self.windows = WindowDataset(cache, window=window, split=split, fields=(self.key, "llf", "lm68"), reference_fields=("lm68",))
+        check_cached_speech(speech, self.windows.cache, self.windows.rows)
 
     def __len__(self):
         return len(self.windows)

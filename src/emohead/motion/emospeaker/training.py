@@ -24,7 +24,7 @@ from emohead.emotion.vocabulary import EMOTIONS
 from emohead.face import blendshapes as bs
 from emohead.motion.animate import relative_pose
 from emohead.motion.emospeaker.network import AU, EMO, EXP, N_POSE
-from emohead.motion.speech import CACHE_KEYS, SPEECH_DIMS, check_batch_speech, check_speech
+from emohead.motion.speech import CACHE_KEYS, SPEECH_DIMS, check_batch_speech, check_cached_speech, check_speech
 from emohead.train.base import TrainingModule
 
 I_EXP, I_EMO, I_AU = bs.indices(EXP), bs.indices(EMO), bs.indices(AU)
@@ -39,6 +39,7 @@ class EmospeakerData(Dataset):
     def __init__(self, cache, split="train", window: int = 40, speech: str = "mfcc"):
         self.key = CACHE_KEYS[check_speech(speech)]
         self.windows = WindowDataset(cache, window=window, split=split, fields=(self.key, "blendshapes", "pose"))
+        check_cached_speech(speech, self.windows.cache, self.windows.rows)
 
     def __len__(self):
         return len(self.windows)
