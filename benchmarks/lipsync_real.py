@@ -1,19 +1,22 @@
 """Lip-sync quality on real clips: Pearson correlation between generated and real mouth opening.
 
-    python benchmarks/lipsync_real.py [--data ../shared/data/video] [--json out.json]
+    python benchmarks/lipsync_real.py [--data ../shared/data/video] [--seeds 4] [--json out.json]
 
 Each real clip is re-created from its first frame, driven by its own audio and transcript
 (CREMA-D: transcript.csv; GRID: decoded from the file name; the others have none, so emohead's
 ASR path runs: whisper + forced alignment with the asr extra installed, else the phone loop). The real curve is the inner-lip distance of MediaPipe's tracked mesh over the clip's frames at
 25 fps, each frame paired with its own sound (the weekly address's picture runs 7 frames ahead of its sound:
 ``emohead.data.corpus.AV_OFFSETS``); the generated one comes from the motion's 68 landmarks. For context, the same correlation
-is given for the raw loudness of the audio (the "audio-energy mouth").
+is given for the raw loudness of the audio (the "audio-energy mouth"). ``--seeds N`` animates each clip with seeds
+0..N-1 and scores the mean over them (r and amplitude ratio; the per-seed r too): the seed moves blinks and head sway
+for every model, and for mfetalk, a sampler, the motion itself, so one seed's figure is one draw of a spread.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import os
 import time
@@ -72,8 +75,9 @@ def in_step(real: np.ndarray, found: np.ndarray, av_offset: int) -> tuple[np.nda
     return np.concatenate([pad_r, real[:-k]]), np.concatenate([pad_f, found[:-k]])
 
 
-def evaluate(path: Path, models: list[str], weights: dict[str, str] | None = None) -> list[dict]:
-    """One row per model for a real clip: its inputs are analysed once, each model animates them."""
+def evaluate(path: Path, models: list[str], weights: dict[str, str] | None = None, seeds: int = 1) -> list[dict]:
+    """One row per model for a real clip: its inputs are analysed once, each model animates them with seeds 0 to
+    ``seeds`` - 1; r and the amplitude ratio are the means over the seeds (``pearson_by_seed``: each seed's r)."""
     audio, transcript = clip_inputs(path)
     first = next(read_frames(path))
     pts, _, found = track_video(path, fps=dims.FPS)
@@ -89,11 +93,12 @@ def evaluate(path: Path, models: list[str], weights: dict[str, str] | None = Non
     }
     rows = []
     for model in models:
-        gen = mouth_opening(emohead.load_motion_model(model, weights=(weights or {}).get(model)).generate(inputs).lm68())
-        ok = found[: min(len(found), len(gen))]
-        r, g = real[: len(ok)][ok], gen[: len(ok)][ok]
+        animate = emohead.load_motion_model(model, weights=(weights or {}).get(model)).generate
+        gens = [mouth_opening(animate(dataclasses.replace(inputs, seed=seed)).lm68()) for seed in range(seeds)]
+        ok = found[: min(len(found), *(len(g) for g in gens))]
+        r, gs = real[: len(ok)][ok], [g[: len(ok)][ok] for g in gens]
         # the real curve plays the "video", the generated one the reference: a positive offset means the real video lags
-        lag, best = av_offset(np.where(found, real, np.nanmean(real))[: len(ok)], gen[: len(ok)], max_offset=5)
+        lag, best = av_offset(np.where(found, real, np.nanmean(real))[: len(ok)], gens[0][: len(ok)], max_offset=5)
         rows.append(
             {
                 "clip": name,
@@ -101,11 +106,12 @@ def evaluate(path: Path, models: list[str], weights: dict[str, str] | None = Non
                 "held_out": name in HELD_OUT_REAL,
                 "transcript": transcript or f"(none: {resolve_asr('auto', fallback='phones')} ASR)",
                 "frames": int(ok.sum()),
-                "pearson": pearson(r, g),
+                "pearson": float(np.mean([pearson(r, g) for g in gs])),
+                "pearson_by_seed": [round(pearson(r, g), 4) for g in gs],
                 "pearson_energy": pearson(r, energy[: len(ok)][ok]),
                 "pearson_best_offset": best,
                 "offset_frames": lag,
-                "amplitude_ratio": amplitude_ratio(g, r),
+                "amplitude_ratio": float(np.mean([amplitude_ratio(g, r) for g in gs])),
                 **speech,
             }
         )
@@ -124,8 +130,11 @@ def main() -> None:
         help="also score GRID s1 sentences A..B in clip-id order, summarised apart (800:1000: sentences the analytic "
         "model's viseme fit, 60:760, and mouth calibration, 0:60, never saw; the trained models trained on all 1000)",
     )
+    ap.add_argument("--seeds", type=int, default=1, help="animate each clip with seeds 0..N-1 and score the mean (default 1: seed 0 only)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
+    if args.seeds < 1:
+        ap.error(f"--seeds {args.seeds}: give how many seeds to average, 1 or more")
     t0 = time.time()
     paths = [
         p for p in sorted(args.data.rglob("*")) if p.suffix.lower() in VIDEO_EXT and p.relative_to(args.data).parts[0] not in args.exclude
@@ -140,10 +149,10 @@ def main() -> None:
     extra = []
     for path in tqdm(sentences, desc="GRID s1", unit="clip", disable=not sentences):
         try:
-            extra += evaluate(path, args.models, weights)
+            extra += evaluate(path, args.models, weights, args.seeds)
         except EmoheadError as err:  # e.g. no face in a clip's first frame: reported, not fatal
             tqdm.write(f"s1/{path.name}: skipped ({err})")
-    rows = [row for p in paths for row in evaluate(p, args.models, weights)]
+    rows = [row for p in paths for row in evaluate(p, args.models, weights, args.seeds)]
     print(f"{'clip':42s} {'model':9s} {'frames':>6s} {'r(gen)':>7s} {'amp':>5s} {'r(energy)':>9s} {'best r @ offset':>16s}  transcript")
     for r in rows:
         best = f"{r['pearson_best_offset']:.3f} @ {r['offset_frames']:+d}"
@@ -153,6 +162,7 @@ def main() -> None:
             f"{best:>16s}  {r['transcript']}"
         )
     summary = {}
+    seeds_txt = f" and {args.seeds} seeds" if args.seeds > 1 else ""
     for model in args.models:
         mine = [r for r in rows if r["model"] == model]
         held = [r for r in mine if r["held_out"]]
@@ -164,11 +174,15 @@ def main() -> None:
             "amplitude_ratio_range": [float(min(amps)), float(max(amps))],
             "clips_with_ratio_in_0.75_1.33": int(sum(0.75 <= a <= 1.33 for a in amps)),
             "clips": len(mine),
+            "seeds": args.seeds,
         }
         s = summary[model]
         held_txt = f"{s['held_out_pearson']:.3f}" if held else "n/a"
+        if held and args.seeds > 1:
+            s["held_out_pearson_by_seed"] = [round(float(np.mean([r["pearson_by_seed"][i] for r in held])), 4) for i in range(args.seeds)]
+            held_txt += f", by seed {min(s['held_out_pearson_by_seed']):.3f}-{max(s['held_out_pearson_by_seed']):.3f}"
         print(
-            f"{model:9s} mean r {s['mean_pearson']:.3f} over {len(mine)} clips (held back: {held_txt}); amplitude ratio median "
+            f"{model:9s} mean r {s['mean_pearson']:.3f} over {len(mine)} clips{seeds_txt} (held back: {held_txt}); amplitude ratio median "
             f"{s['amplitude_ratio_median']:.2f}, range {s['amplitude_ratio_range'][0]:.2f}-{s['amplitude_ratio_range'][1]:.2f}, "
             f"{s['clips_with_ratio_in_0.75_1.33']}/{len(mine)} clips within 0.75-1.33"
         )

@@ -3,6 +3,7 @@
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.conftest import shared_data
@@ -39,3 +40,15 @@ def test_a_clip_whose_picture_runs_ahead_is_scored_in_step_with_its_sound():
 
     (row,) = evaluate(shared_data("video", "other/obama_weekly_address.mp4"), ["analytic"])
     assert abs(row["offset_frames"]) <= 1 and row["pearson"] > 0.4 and row["pearson_energy"] > 0.25, row
+
+
+@pytest.mark.slow
+def test_a_samplers_lip_sync_is_scored_over_seeds():
+    """--seeds N scores the mean over seeds 0..N-1: a sampler's draws differ, so each seed's r is kept as well."""
+    from lipsync_real import evaluate
+
+    (row,) = evaluate(shared_data("video", "grid/lwbsza.mpg"), ["mfetalk"], seeds=2)
+    (one,) = evaluate(shared_data("video", "grid/lwbsza.mpg"), ["mfetalk"])
+    assert len(row["pearson_by_seed"]) == 2 and row["pearson_by_seed"][0] == pytest.approx(one["pearson"], abs=1e-4)
+    assert row["pearson_by_seed"][0] != row["pearson_by_seed"][1]
+    assert row["pearson"] == pytest.approx(np.mean(row["pearson_by_seed"]), abs=1e-4)

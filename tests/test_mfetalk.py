@@ -152,11 +152,28 @@ def test_seeded_sampling_is_deterministic_and_seeds_differ(demo_inputs):
     assert np.abs(c.blendshapes - a.blendshapes).max() > 0.01
 
 
-def test_steps_and_guidance_are_checked():
+def test_averaging_samples_makes_two_seeds_agree(demo_inputs):
+    """--samples 4 returns the mean of four draws: two seeds' mouths then differ less than two single draws do."""
+    import dataclasses
+
+    import emohead
+
+    happy = demo_inputs.with_emotion("happy")
+    spread = {}
+    for k in (1, 4):
+        model = emohead.load_motion_model("mfetalk", steps=3, samples=k)
+        a, b = (model.generate(dataclasses.replace(happy, seed=seed)).blendshapes for seed in (0, 1))
+        spread[k] = float(np.abs(a - b).mean())
+    assert spread[4] < 0.8 * spread[1], spread
+
+
+def test_steps_guidance_and_samples_are_checked():
     import emohead
 
     with pytest.raises(EmoheadError, match="--steps 0"):
         emohead.load_motion_model("mfetalk", steps=0)
+    with pytest.raises(EmoheadError, match="--samples 0: give a whole number"):
+        emohead.load_motion_model("mfetalk", samples=0)
     with pytest.raises(EmoheadError, match="--guidance -1"):
         emohead.load_motion_model("mfetalk", guidance=-1.0)
     from emohead.api import GenerateOptions

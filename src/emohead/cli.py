@@ -102,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--guidance", type=float, help="mfetalk: classifier-free guidance scale on the emotion (default 2; 1 = none, larger = stronger)"
     )
     g.add_argument(
+        "--samples",
+        type=int,
+        help="mfetalk: motions drawn and averaged (default 4: steadier lip sync; 1 = one draw, about 2.7x faster sampling, more varied)",
+    )
+    g.add_argument(
         "--motion-fps",
         type=float,
         help="frame rate of --export-motion / --blendshapes-csv (e.g. 60 for MEDTalk's rate; curves are interpolated, "
@@ -324,6 +329,7 @@ def cmd_generate(args) -> None:
             "intensity_level": args.intensity_level,
             "steps": args.steps,
             "guidance": args.guidance,
+            "samples": args.samples,
         },
         **_options(args),
     )

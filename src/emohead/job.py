@@ -34,9 +34,16 @@ OPTIONS: dict[str, tuple[type, str]] = {
     "intensity_level": (int, "emospeaker: intensity label 1-3"),
     "steps": (int, "mfetalk: DDIM sampling steps"),
     "guidance": (float, "mfetalk: classifier-free guidance scale"),
+    "samples": (int, "mfetalk: motions drawn and averaged (1 = one draw)"),
 }
 # option -> the model's own name
-_MODEL_OPTIONS = {"emospeaker_window": "window", "intensity_level": "intensity_level", "steps": "steps", "guidance": "guidance"}
+_MODEL_OPTIONS = {
+    "emospeaker_window": "window",
+    "intensity_level": "intensity_level",
+    "steps": "steps",
+    "guidance": "guidance",
+    "samples": "samples",
+}
 # file fields: uploads for the server, paths (relative to the jobs file) for the batch runner
 FILES = ("portrait", "audio", "reference_portrait")
 # further paths only a local batch may name (a server never lets a request name a path)

@@ -16,5 +16,5 @@ SPEC = ModelSpec(
     weights="mfetalk",
     extra="train",
     conditions=frozenset({"label", "timeline", "intensity_curve"}),
-    options={"steps": "--steps", "guidance": "--guidance"},
+    options={"steps": "--steps", "guidance": "--guidance", "samples": "--samples"},
 )
