@@ -147,4 +147,4 @@ def test_without_transcript_both_recognisers_drive_the_mouth(demo_portrait, demo
     labels = {p.label for p in r.phones}
     assert {"AE", "M"} & labels and any(p.word for p in r.phones) == (asr == "whisper")  # only ASR gives words
     opening = mouth_opening(r.lm68)
-    assert opening.max() > 0.12 and np.percentile(opening, 10) < 0.03
+    assert opening.max() > 0.12 and np.percentile(opening, 5) < 0.03  # opens wide, closes in pauses and on m/b/p

@@ -41,12 +41,13 @@ SPEECH = bs.indices(bs.SPEECH_CHANNELS + ("mouthSmileLeft", "mouthSmileRight"))
 #   openings were fitted (visemes.py); the effort is held to the calibration clips' range. A brighter microphone
 #   also reads as effort: the caveat.
 # - MOUTH_SCALE: with the effort scale, the scale that makes the median over speakers (each speaker's median
-#   ratio) 1: median 1.003 with it, remaining slope 0.000 per dB; spread 5-95 % over clips 0.76-1.38 (0.65-1.38
-#   with one scale).
+#   ratio) 1: median 0.996 with it, remaining slope +0.0016 per dB; spread 5-95 % over clips 0.73-1.39 (0.65-1.38
+#   with one scale, measured with the earlier 0.07 s coarticulation decay, as were the effort figures above; the
+#   sharper 0.05 s visemes open 7.7 % wider, so the scale went 0.826 -> 0.760).
 # Both apply at full loudness and fade to none in silence, since the range's top is set by loud speech (the mouth
 # still rests closed in pauses). The loudness range and speaking rate do not predict the ratio (-0.24, -0.26;
 # within sets of opposite signs). The timing below still holds: median lag 0 frames.
-MOUTH_SCALE = 0.826
+MOUTH_SCALE = 0.760
 EFFORT_REF, EFFORT_SLOPE, EFFORT_RANGE = -22.0, 0.0325, (-26.0, -5.0)  # dB, per dB, dB (the calibration clips: -26.2 to -5.0)
 # When the mouth moves relative to the aligned phones, calibrated on the same real talking video: the real mouth
 # lagged the visemes by a median of 1 frame (best-offset lags -5..+5 over 57 clips: GRID s1 sentences, CREMA-D,
@@ -79,10 +80,17 @@ END_DROP_DB = 12.0
 # first words are untouched: a speaker waiting to begin rests with the lips closed.
 PAUSE_MIN, PAUSE_CLOSE, PAUSE_RISE, PAUSE_OPEN = 0.3, 0.3, 0.4, 0.3
 LIP_SEAL = 0.92  # how much of the opening a bilabial's closure takes away at its centre
+# How far a phone's shape reaches into its neighbours: its dominance falls by 1/e every ``COARTICULATION_DECAY``
+# seconds outside it (Cohen & Massaro's time constant). Chosen on the 71 calibration clips of
+# ``scripts/calibrate_mouth.py``, each speaker's mean r counted once (8 speakers; nothing held back): 0.09 / 0.07 /
+# 0.05 / 0.04 / 0.03 s gave 0.664 / 0.676 / 0.684 / 0.685 / 0.681 (0.07 was hand-set), and the linear predictor of
+# ``scripts/fit_visemes.py`` on the other speakers' clips 0.705 -> 0.716 at 0.05 with the openings as they are (a
+# refit at 0.05 moved them by under 0.01 eye-distance and read 0.709, so they stay).
+COARTICULATION_DECAY = 0.05
 
 
 def viseme_curves(
-    phones: list[Phone], n_frames: int, fps: float, decay: float = 0.07, lag: float = 0.0, targets=target
+    phones: list[Phone], n_frames: int, fps: float, decay: float = COARTICULATION_DECAY, lag: float = 0.0, targets=target
 ) -> tuple[np.ndarray, np.ndarray]:
     """Coarticulated speech blendshapes (T, 52) and bilabial closure strength (T,) in [0, 1].
 
