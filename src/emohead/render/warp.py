@@ -120,6 +120,11 @@ class WarpRenderer(MeshRenderer):
         src = np.concatenate([portrait.mesh[:N_FACE, :2], self.anchors]).astype(np.float64)
         self.triangles = np.concatenate([face_triangles(), ring_triangles(src, N_FACE)])
         self.src = src
+        # each triangle's source box, one pixel wider: a pixel rasterised into a squeezed triangle can lie outside it,
+        # and the triangle's affine, extrapolated there, reaches far across the crop (background specks by the nose)
+        tri_src = src[self.triangles]
+        self._src_lo = (tri_src.min(1) - 1.0).astype(np.float32)
+        self._src_hi = (tri_src.max(1) + 1.0).astype(np.float32)
         self._index = np.empty((size, size), np.int32)
         ys, xs = np.mgrid[0:size, 0:size].astype(np.float32)
         self._xs, self._ys = xs, ys
@@ -150,6 +155,13 @@ class WarpRenderer(MeshRenderer):
         a = aff[index]  # (S, S, 2, 3)
         map_x = a[..., 0, 0] * self._xs + a[..., 0, 1] * self._ys + a[..., 0, 2]
         map_y = a[..., 1, 0] * self._xs + a[..., 1, 1] * self._ys + a[..., 1, 2]
+        # a pixel up to a pixel outside its triangle maps at most |A| pixels outside the source triangle: where the
+        # inverse stretches by more than 2 (a squeezed triangle), hold its pixels to the triangle's source box
+        squeezed = np.abs(aff[:, :, :2]).sum(2).max(1) > 2.0
+        at = np.flatnonzero(squeezed[index] & ~missing)
+        k = index.ravel()[at]
+        for m, axis in ((map_x, 0), (map_y, 1)):
+            m.ravel()[at] = np.clip(m.ravel()[at], self._src_lo[k, axis], self._src_hi[k, axis])
         map_x[missing] = self._xs[missing]
         map_y[missing] = self._ys[missing]
         frame = cv2.remap(self.portrait.crop, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
