@@ -158,7 +158,7 @@ def analyze_audio(
     if words:
         spoken = len(words)
         english = not (spoken >= 6 and FUNCTION_WORDS.isdisjoint(words))  # English text this long has "the", "and", "to", ...
-        words, unknown = aligner.known_words(words)
+        unknown = aligner.known_words(words)[1]
         if len(unknown) > spoken / 2 or not english:
             notes.append(
                 f"the transcript is not used: it does not read as English ({len(unknown)} of its {spoken} words are not in the "
@@ -168,8 +168,12 @@ def analyze_audio(
                 "dictionary (another language?); phones are recognised from the audio"
             )
             words = []
-        elif unknown:
-            notes.append(f"words not in the pronouncing dictionary were skipped in alignment: {' '.join(unknown[:8])}")
+        else:
+            words = aligner.alignable(words)
+            if unknown:
+                notes.append(
+                    f"words not in the pronouncing dictionary were aligned as spelled (letter-to-sound rules): {' '.join(unknown[:8])}"
+                )
     align_whole = bool(words) and duration <= limits.ALIGN_MAX_SECONDS
     if words and not align_whole:
         notes.append(f"audio over {limits.ALIGN_MAX_SECONDS:.0f} s: the transcript is not used; phones are recognised from the audio")

@@ -64,7 +64,7 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 def phones_for(src: ClipSource, samples: np.ndarray, aligner: Aligner, asr: str = "auto") -> tuple[list[Phone], str, str]:
     """Phones aligned to the dataset's transcript, or to what ASR heard when there is none (or it does
     not align). Returns (phones, transcript used, its source: "dataset" or "asr")."""
-    words = aligner.known_words(normalize_transcript(src.transcript))[0] if src.transcript else []
+    words = aligner.alignable(normalize_transcript(src.transcript)) if src.transcript else []
     phones, heard = phones_for_speech(samples, words, aligner, asr)
     return (phones, src.transcript, "dataset") if heard is None else (phones, heard, "asr")
 

@@ -77,6 +77,23 @@ class Aligner:
         known = [w for w in words if d.lookup_word(w)]
         return known, [w for w in words if not d.lookup_word(w)]
 
+    def alignable(self, words: list[str]) -> list[str]:
+        """``words`` ready for :meth:`align`. Each word the pronouncing dictionary lacks (a name, a new word) is added to
+        it, pronounced by letter-to-sound rules (:func:`emohead.text.spell.spell`), so it keeps its own time in the
+        alignment instead of the words around it being stretched over its sound; words with no letters are dropped."""
+        from emohead.text.spell import spell
+
+        d = self._decoder("align")
+        out = []
+        for w in words:
+            if not d.lookup_word(w):
+                phones = spell(w)
+                if not phones:
+                    continue
+                d.add_word(w, " ".join(phones), True)
+            out.append(w)
+        return out
+
     def align(self, samples: np.ndarray, words: list[str], offset: float = 0.0, first_word: int = 0) -> list[Phone]:
         """Forced alignment of known ``words`` to 16 kHz float samples. Empty list when it fails.
 

@@ -96,14 +96,14 @@ def recognize_and_align(samples: np.ndarray, aligner: Aligner, asr: str = "auto"
         ]
     heard = " ".join(t for t, _, _ in segments)
     if len(samples) <= ALIGN_MAX_SECONDS * SAMPLE_RATE:  # one pass: ASR segment edges are too loose to align within
-        words, _ = aligner.known_words(normalize_transcript(heard))
+        words = aligner.alignable(normalize_transcript(heard))
         phones = aligner.align(samples, words, offset=offset)
         if phones:
             return phones, heard
     phones, n_words = [], 0
     for text, start, end in segments:
         a, b = int(start * SAMPLE_RATE), int(end * SAMPLE_RATE)
-        words, _ = aligner.known_words(normalize_transcript(text))
+        words = aligner.alignable(normalize_transcript(text))
         aligned = aligner.align(samples[a:b], words, offset=offset + start, first_word=n_words) if b - a > 1600 else []
         phones += aligned or aligner.recognize(samples[a:b], offset=offset + start)
         n_words += len(words)
