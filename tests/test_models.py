@@ -208,6 +208,19 @@ def test_eapc_dropout_acts_in_training_only():
         assert torch.equal(net.eval()(*x)[0], plain.eval()(*x)[0])
 
 
+def test_eapc_with_cepstral_mean_normalisation_ignores_a_fixed_channel_colouring():
+    """A fixed offset per MFCC coefficient is what another microphone or voice timbre adds; with ``cmn`` the
+    network's output does not move, without it it does."""
+    torch.manual_seed(0)
+    speech, llf, ref = _eapc_inputs()[:3]
+    offset = torch.randn(1, 1, 1, speech.shape[-1])
+    for cmn in (True, False):
+        net = EAPC(**TINY_E, cmn=cmn).eval()
+        with torch.no_grad():
+            same = torch.allclose(net(speech, llf, ref)[0], net(speech + offset, llf, ref)[0], atol=1e-5)
+        assert same == cmn
+
+
 def test_eapc_fed_other_speech_features_than_it_reads_is_a_one_line_error():
     from emohead.errors import EmoheadError
     from emohead.motion.eapc.training import EapcModule

@@ -5,7 +5,9 @@ Face Generation" (VISAPP 2024), Sec. 3. Per 25-frame window (symbols as in the p
 
 - X_MFCC: the 28x12 MFCC window of each frame -> 3-layer audio LSTM -> X_af (Eq. 2). ``speech="whisper"`` reads
   whisper's encoder states instead (``motion.speech``, ``configs/eapc_whisper.json``): tried and not bundled, since
-  unlike EmoSpeaker's the held-back lip sync fell (0.523 -> 0.494; weights README, "eapc on whisper's states");
+  unlike EmoSpeaker's the held-back lip sync fell (0.523 -> 0.494; weights README, "eapc on whisper's states").
+  ``cmn=True`` subtracts each MFCC coefficient's mean over the window first (cepstral mean normalisation,
+  ``configs/eapc_cmn.json``): tried and not bundled (weights README, "eapc over seeds ...");
 - LLF encoder: the 25 low-level features -> 3 LSTM layers -> X_emotion, 8 emotion probabilities per
   frame (Eq. 1); a user's label replaces it;
 - X_afnew = concat(X_af, X_emotion) (Eq. 3);
@@ -50,10 +52,19 @@ class EAPC(ConfigModule):
     llf (B, T, 25), ref (B, 136)[, emotion (B, T, 8)] -> (landmarks (B, T, 136), emotion logits)."""
 
     def __init__(
-        self, hidden: int = 256, llf_hidden: int = 64, skip: bool = True, attention: bool = True, speech: str = "mfcc", dropout: float = 0.0
+        self,
+        hidden: int = 256,
+        llf_hidden: int = 64,
+        skip: bool = True,
+        attention: bool = True,
+        speech: str = "mfcc",
+        dropout: float = 0.0,
+        cmn: bool = False,
     ):
         super().__init__()
         self.skip, self.attention, self.speech = skip, attention, check_speech(speech)
+        # cepstral mean normalisation: each MFCC coefficient less its mean over the window (speaker and channel out)
+        self.cmn = bool(cmn) and self.speech == "mfcc"
         # dropout between the audio LSTM's layers in training (0: the paper's, and every bundle's)
         self.audio_lstm = nn.LSTM(SPEECH_DIMS[speech], hidden, num_layers=3, batch_first=True, dropout=dropout)
         self.llf_encoder = LLFEncoder(dims.N_LLF, llf_hidden)
@@ -63,6 +74,8 @@ class EAPC(ConfigModule):
 
     def forward(self, speech, llf, ref, emotion=None):
         b, t = speech.shape[:2]
+        if self.cmn:
+            speech = speech - speech.mean(dim=(1, 2), keepdim=True)
         x_af, _ = self.audio_lstm(speech.reshape(b, t, -1))
         logits = self.llf_encoder(llf)
         x_emotion = torch.softmax(logits, -1) if emotion is None else emotion
