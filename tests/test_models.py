@@ -212,7 +212,7 @@ def test_eapc_with_cepstral_mean_normalisation_ignores_a_fixed_channel_colouring
     """A fixed offset per MFCC coefficient is what another microphone or voice timbre adds; with ``cmn`` the
     network's output does not move, without it it does."""
     torch.manual_seed(0)
-    speech, llf, ref = _eapc_inputs()[:3]
+    speech, llf, ref = _eapc_inputs()
     offset = torch.randn(1, 1, 1, speech.shape[-1])
     for cmn in (True, False):
         net = EAPC(**TINY_E, cmn=cmn).eval()

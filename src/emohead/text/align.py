@@ -90,7 +90,10 @@ class Aligner:
                 phones = spell(w)
                 if not phones:
                     continue
-                d.add_word(w, " ".join(phones), True)
+                try:
+                    d.add_word(w, " ".join(phones), True)
+                except (RuntimeError, ValueError):
+                    continue  # the aligner cannot take it: left out, as every unknown word was before
             out.append(w)
         return out
 

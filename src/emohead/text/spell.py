@@ -98,6 +98,7 @@ def spell(word: str) -> list[str]:
 
 
 def _spell(word: str) -> list[str]:
+    """The rules left to right: a cluster, else a vowel in its context, else a consonant."""
     syllables = len(re.findall(r"[aeiouy]+", word))
     phones: list[str] = []
     i = 0
