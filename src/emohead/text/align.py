@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from emohead.audio.io import SAMPLE_RATE
+from emohead.text.spell import spell
 
 PS_FRAME = 0.01  # pocketsphinx frame period, s
 
@@ -81,8 +82,6 @@ class Aligner:
         """``words`` ready for :meth:`align`. Each word the pronouncing dictionary lacks (a name, a new word) is added to
         it, pronounced by letter-to-sound rules (:func:`emohead.text.spell.spell`), so it keeps its own time in the
         alignment instead of the words around it being stretched over its sound; words with no letters are dropped."""
-        from emohead.text.spell import spell
-
         d = self._decoder("align")
         out = []
         for w in words:

@@ -112,9 +112,9 @@ def _spell(word: str) -> list[str]:
         elif i and ch == word[i - 1]:
             taken, out = 1, ""  # a doubled consonant reads once
         elif ch == "c":
-            taken, out = 1, "S" if word[i + 1 : i + 2] in SOFT and i + 1 < len(word) else "K"
+            taken, out = 1, "S" if word[i + 1 : i + 2] in SOFT else "K"
         elif ch == "g":
-            taken, out = 1, "JH" if word[i + 1 : i + 2] in SOFT and i + 1 < len(word) else "G"
+            taken, out = 1, "JH" if word[i + 1 : i + 2] in SOFT else "G"
         elif ch == "x":
             taken, out = 1, "K S"
         elif ch == "s":
