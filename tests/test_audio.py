@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from emohead.audio.features import AudioFeatures, frame_energy_db, mfcc, vocal_effort_db
+from emohead.audio.features import AudioFeatures, frame_energy_db, mfcc, vocal_effort_db, vtlp_cepstral_matrix
 from emohead.audio.io import check_audio, load_audio, stream_audio
 
 
@@ -30,6 +30,27 @@ def test_mfcc_separates_a_low_and_a_high_tone():
     a, b = mfcc(low)[10:-10].mean(0), mfcc(high)[10:-10].mean(0)
     assert mfcc(low).shape == (100, 13)
     assert a[1] > b[1] + 5  # c1 tilts positive for energy in the low bands
+
+
+def _vowel(formant_scale: float) -> np.ndarray:
+    """One second of a 120 Hz voice whose three formants (700, 1200, 2600 Hz) are moved by ``formant_scale``."""
+    t, rng = np.arange(16000) / 16000, np.random.default_rng(0)
+    x = np.zeros_like(t)
+    for f in range(120, 7500, 120):
+        gain = 0.01 + sum(np.exp(-0.5 * ((f - F * formant_scale) / (80 * formant_scale)) ** 2) for F in (700, 1200, 2600))
+        x += gain * np.sin(2 * np.pi * f * t + rng.uniform(0, 6))
+    return (0.5 * x / np.abs(x).max()).astype(np.float32)
+
+
+def test_a_vocal_tract_warp_of_the_cepstra_matches_a_voice_with_moved_formants():
+    """Training eapc with VTLP warps cached MFCC windows: the warped cepstra of a vowel must be those of the same
+    vowel from a shorter (or longer) vocal tract, and a factor of 1 must change nothing."""
+    assert np.allclose(vtlp_cepstral_matrix(1.0), np.eye(12), atol=1e-6)
+    source = mfcc(_vowel(1.0))[10:-10, 1:13].mean(0)
+    for alpha in (0.9, 1.1):
+        target = mfcc(_vowel(1 / alpha))[10:-10, 1:13].mean(0)
+        apart, warped = np.linalg.norm(source - target), np.linalg.norm(source @ vtlp_cepstral_matrix(alpha) - target)
+        assert warped < 0.2 * apart
 
 
 def test_energy_is_in_dbfs():

@@ -221,6 +221,24 @@ def test_eapc_with_cepstral_mean_normalisation_ignores_a_fixed_channel_colouring
         assert same == cmn
 
 
+def test_eapc_training_with_vtlp_warps_the_voice_in_training_only_and_checks_its_setting():
+    from emohead.errors import EmoheadError
+    from emohead.motion.eapc.training import EapcModule
+
+    torch.manual_seed(0)
+    module = EapcModule(EAPC(**TINY_E), vtlp=0.1)
+    batch = module.random_batch(4)
+    warped = module.warped(batch["speech"])
+    assert warped.shape == batch["speech"].shape and not torch.allclose(warped, batch["speech"], atol=1e-3)
+    module.eval()
+    with torch.no_grad():
+        assert torch.equal(module.loss(batch)[0], EapcModule(module.net).eval().loss(batch)[0])  # validation: unwarped
+    for bad, kind, match in ((0.6, "mfcc", "from 0"), (0.1, "whisper", "warps MFCC")):
+        with pytest.raises(EmoheadError, match=match) as err:
+            EapcModule(EAPC(**TINY_E, speech=kind), vtlp=bad)
+        assert "\n" not in str(err.value)
+
+
 def test_eapc_fed_other_speech_features_than_it_reads_is_a_one_line_error():
     from emohead.errors import EmoheadError
     from emohead.motion.eapc.training import EapcModule

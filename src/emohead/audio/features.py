@@ -174,6 +174,41 @@ def mfcc_windows(mfcc100: np.ndarray, n_frames: int, width: int = 28, coeffs: sl
     return mfcc100[idx][..., coeffs].astype(np.float32)
 
 
+VTLP_BOUNDARY_HZ = 4800.0  # Jaitly & Hinton's F_hi: frequencies up to here scale by alpha, the rest bends to meet Nyquist
+
+
+def vtlp_frequency(freqs: np.ndarray, alpha: float, boundary: float = VTLP_BOUNDARY_HZ) -> np.ndarray:
+    """Vocal tract length perturbation's piecewise-linear warp (Jaitly & Hinton, "Vocal Tract Length Perturbation
+    (VTLP) improves speech recognition", ICML 2013 workshop): f -> alpha f up to ``boundary`` min(alpha, 1) / alpha,
+    then a straight line to Nyquist, which stays put."""
+    nyquist = SAMPLE_RATE / 2
+    knee = boundary * min(alpha, 1.0) / alpha
+    upper = nyquist - (nyquist - boundary * min(alpha, 1.0)) / (nyquist - knee) * (nyquist - freqs)
+    return np.where(freqs <= knee, alpha * freqs, upper)
+
+
+@lru_cache(maxsize=512)
+def vtlp_cepstral_matrix(alpha: float, coeffs: tuple[int, int] = (1, 13), n_mels: int = 40) -> np.ndarray:
+    """(n, n) float32 A with ``c_warped = c @ A`` for the cepstra c[coeffs[0]:coeffs[1]] of :func:`mfcc`: the
+    log-mel spectrum each band reads at its centre frequency's VTLP image (``vtlp_frequency``), linearly interpolated
+    between bands on the mel scale. A frequency warp is a linear map of the cepstrum (Pitz & Ney, "Vocal tract
+    normalization equals linear transformation in cepstral space", IEEE TSAP 2005), so a speaker's voice can be
+    stretched towards a shorter or longer vocal tract on cached MFCC windows, without the audio. c0 maps onto itself
+    (a constant stays constant), so leaving it out loses nothing. alpha 1 gives the identity."""
+    edges = _mel_edges(n_mels)
+    mel = 2595.0 * np.log10(1.0 + edges / 700.0)
+    centres = mel[1:-1]
+    source = 2595.0 * np.log10(1.0 + vtlp_frequency(edges[1:-1], alpha) / 700.0)
+    pos = np.clip((source - centres[0]) / (centres[1] - centres[0]), 0.0, n_mels - 1.0)
+    lo = np.minimum(np.floor(pos).astype(int), n_mels - 2)
+    frac = pos - lo
+    warp = np.zeros((n_mels, n_mels))  # warped log-mel (column) = warp @ log-mel
+    warp[np.arange(n_mels), lo] = 1.0 - frac
+    warp[np.arange(n_mels), lo + 1] += frac
+    dct = _dct_matrix(n_mels, n_mels).astype(np.float64)[:, coeffs[0] : coeffs[1]]  # log-mel row @ dct = cepstra
+    return (dct.T @ warp.T @ dct).astype(np.float32)
+
+
 LLF_NAMES: tuple[str, ...] = (
     ("rms",)
     + tuple(f"chroma_{n}" for n in ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"))

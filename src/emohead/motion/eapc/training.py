@@ -7,7 +7,9 @@ import torch
 from torch.utils.data import Dataset
 
 from emohead import dims
+from emohead.audio.features import vtlp_cepstral_matrix
 from emohead.data.datasets import WindowDataset
+from emohead.errors import EmoheadError
 from emohead.motion.speech import CACHE_KEYS, SPEECH_DIMS, check_batch_speech, check_cached_speech, check_speech
 from emohead.nn.losses import pairwise_structure_loss
 from emohead.train.base import TrainingModule
@@ -56,11 +58,31 @@ class EapcModule(TrainingModule):
     X_emotion: a row whose label is known gets the label (one-hot at its level, exactly what a user's label
     gives at inference: the paper's emotion control), the others the LLF encoder's reading of the voice.
     Without this the emotion input only ever saw the voice, and synthetic rows (a real lip track with a new
-    expression but the source clip's neutral voice) taught the network to ignore it: a label changed nothing."""
+    expression but the source clip's neutral voice) taught the network to ignore it: a label changed nothing.
 
-    def __init__(self, net, lr: float = 1e-4, emotion_weight: float = 1.0):
+    ``vtlp`` > 0 (MFCC input only): each training window's voice is warped to a random vocal tract length, the
+    warp factor drawn uniformly from [1 - vtlp, 1 + vtlp] (VTLP, Jaitly & Hinton 2013, applied to the cached
+    cepstra as a linear map: ``audio.features.vtlp_cepstral_matrix``), so that 50 minutes of one speaker teach
+    less of that speaker's formants. Validation windows are not warped. Tried and not bundled
+    (``configs/eapc_vtlp.json``; weights README, "eapc with a vocal tract length warp ...")."""
+
+    def __init__(self, net, lr: float = 1e-4, emotion_weight: float = 1.0, vtlp: float = 0.0):
         super().__init__()
-        self.net, self.lr, self.emotion_weight = net, lr, emotion_weight
+        if not 0.0 <= vtlp < 0.5:
+            raise EmoheadError(
+                f"train.vtlp {vtlp}: give the largest warp of the vocal tract length, from 0 (none) to below 0.5 (0.1 is usual)"
+            )
+        if vtlp and net.speech != "mfcc":
+            raise EmoheadError(f'train.vtlp warps MFCC cepstra; this network reads {net.speech} states: set vtlp to 0 or speech to "mfcc"')
+        self.net, self.lr, self.emotion_weight, self.vtlp = net, lr, emotion_weight, vtlp
+
+    def warped(self, speech: torch.Tensor) -> torch.Tensor:
+        """(B, T, ..., 12 x k) MFCC windows, each row's voice warped by its own random VTLP factor."""
+        alphas = 1.0 + self.vtlp * (2.0 * torch.rand(len(speech)) - 1.0)
+        mats = torch.stack([torch.from_numpy(vtlp_cepstral_matrix(round(float(a), 3))) for a in alphas]).to(speech)
+        n = mats.shape[-1]
+        cepstra = speech.reshape(len(speech), -1, n)  # rows of c1..c12
+        return torch.bmm(cepstra, mats).reshape(speech.shape)
 
     def random_batch(self, batch_size: int, window: int = 25) -> dict[str, torch.Tensor]:
         b, t = batch_size, window
@@ -77,11 +99,12 @@ class EapcModule(TrainingModule):
 
     def loss(self, batch):
         check_batch_speech(batch["speech"].flatten(2), self.net.speech)
+        speech = self.warped(batch["speech"]) if self.vtlp and self.training else batch["speech"]
         t = batch["llf"].shape[1]
         voice = torch.softmax(self.net.llf_encoder(batch["llf"]), -1)
         labelled = (batch["emotion"] >= 0)[:, None, None]
         x_emotion = torch.where(labelled, label_emotion(batch["emotion"], batch["intensity"])[:, None].expand(-1, t, -1), voice)
-        pred, logits = self.net(batch["speech"], batch["llf"], batch["ref"], x_emotion)
+        pred, logits = self.net(speech, batch["llf"], batch["ref"], x_emotion)
         m = batch["mask"][..., None]
         mse = (((pred - batch["lm"]) ** 2) * m).sum() / (m.sum() * pred.shape[-1])
         b = pred.shape[0]
