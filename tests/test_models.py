@@ -230,9 +230,10 @@ def test_eapc_training_with_vtlp_warps_the_voice_in_training_only_and_checks_its
     batch = module.random_batch(4)
     warped = module.warped(batch["speech"])
     assert warped.shape == batch["speech"].shape and not torch.allclose(warped, batch["speech"], atol=1e-3)
-    module.eval()
+    plain = EapcModule(module.net)
     with torch.no_grad():
-        assert torch.equal(module.loss(batch)[0], EapcModule(module.net).eval().loss(batch)[0])  # validation: unwarped
+        assert not torch.equal(module.train().loss(batch)[0], plain.train().loss(batch)[0])  # training: warped
+        assert torch.equal(module.eval().loss(batch)[0], plain.eval().loss(batch)[0])  # validation: unwarped
     for bad, kind, match in ((0.6, "mfcc", "from 0"), (0.1, "whisper", "warps MFCC")):
         with pytest.raises(EmoheadError, match=match) as err:
             EapcModule(EAPC(**TINY_E, speech=kind), vtlp=bad)
