@@ -22,9 +22,14 @@ SAMPLES_PER_FRAME = dims.SAMPLES_PER_FRAME
 SILENCE_DBFS = -50.0
 
 
+def _hz_to_mel(hz):
+    """The HTK mel scale."""
+    return 2595.0 * np.log10(1.0 + np.asarray(hz) / 700.0)
+
+
 def _mel_edges(n_mels: int = 40, fmin: float = 20.0, fmax: float = 7600.0) -> np.ndarray:
     """(n_mels + 2,) the filters' corner frequencies in Hz, equally spaced on the HTK mel scale."""
-    mel = np.linspace(2595.0 * np.log10(1.0 + fmin / 700.0), 2595.0 * np.log10(1.0 + fmax / 700.0), n_mels + 2)
+    mel = np.linspace(_hz_to_mel(fmin), _hz_to_mel(fmax), n_mels + 2)
     return 700.0 * (10.0 ** (mel / 2595.0) - 1.0)
 
 
@@ -195,10 +200,8 @@ def vtlp_cepstral_matrix(alpha: float, coeffs: tuple[int, int] = (1, 13), n_mels
     normalization equals linear transformation in cepstral space", IEEE TSAP 2005), so a speaker's voice can be
     stretched towards a shorter or longer vocal tract on cached MFCC windows, without the audio. c0 maps onto itself
     (a constant stays constant), so leaving it out loses nothing. alpha 1 gives the identity."""
-    edges = _mel_edges(n_mels)
-    mel = 2595.0 * np.log10(1.0 + edges / 700.0)
-    centres = mel[1:-1]
-    source = 2595.0 * np.log10(1.0 + vtlp_frequency(edges[1:-1], alpha) / 700.0)
+    hz = _mel_edges(n_mels)[1:-1]  # the bands' centres
+    centres, source = _hz_to_mel(hz), _hz_to_mel(vtlp_frequency(hz, alpha))
     pos = np.clip((source - centres[0]) / (centres[1] - centres[0]), 0.0, n_mels - 1.0)
     lo = np.minimum(np.floor(pos).astype(int), n_mels - 2)
     frac = pos - lo
