@@ -6,7 +6,8 @@
 For every registered motion model (or ``--models``), every held-back portrait, the 7 FER emotions and the
 intensities 0.33 / 0.66 / 1, the portrait is animated with a held-back voice (LJSpeech, never trained on),
 frames across the clip are rendered with the warp renderer, and the external FER2013 mini-Xception
-classifier (research-only weights, not shipped) reads them. Reported per model:
+classifier (research-only weights, not shipped) reads them, each face at the 24 framings of
+``emotion_classifier.FRAMINGS`` averaged (``benchmarks/fer_framing.py`` shows why). Reported per model:
 
 - labels recognised: per portrait, how many of the 7 labels the classifier's mean probabilities put first
   at intensity 1 (the issue's target: at least 4 of 7 on each portrait for the default model);
@@ -221,6 +222,14 @@ def real_reference(fer) -> dict:
     return out
 
 
+def finish(report: dict, t0: float, path: Path | None) -> None:
+    """Record and print the run's seconds; write the report as JSON to ``path`` when one is given."""
+    report["seconds"] = round(time.time() - t0, 1)
+    print(f"{report['seconds']:.0f} s")
+    if path:
+        path.write_text(json.dumps(report, indent=1) + "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--fer-weights", required=True, help="FER2013 mini-Xception .hdf5 (../shared/models/fer2013_mini_xception.hdf5)")
@@ -277,10 +286,7 @@ def main() -> None:
         "real CREMA-D clips (reference):",
         ", ".join(f"{e}: top-1 {v['top1_share']:.2f}, P {v['p_label']:.2f}" for e, v in report["real_cremad"].items()),
     )
-    report["seconds"] = round(time.time() - t0, 1)
-    print(f"{report['seconds']:.0f} s")
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=1) + "\n")
+    finish(report, t0, args.json)
 
 
 if __name__ == "__main__":
