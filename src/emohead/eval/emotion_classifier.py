@@ -116,13 +116,13 @@ def load_fer(path: str | Path):
 
 # How each face is framed for the classifier. FER2013's faces were framed by a face detector, and the classifier's
 # own package (``fer``) frames a face with OpenCV's Haar-cascade box and 10-pixel margins: on the calibration clips
-# (CREMA-D 1001, GRID bbaf2n / lbax4n / pwij3p / brbk7n, the weekly address) that box is 1.17-1.53 times as tall as the
-# 68 landmarks' box and centred 0.17-0.26 of its height higher. The classifier's verdict on the real acted clips
-# swings with the framing far more than any expression moves it (``python benchmarks/fer_framing.py``: across these framings the sad
-# clip's frames are read sad 2-94 % of the time, the angry clip's angry 7-97 %, the neutral clip's neutral 0-85 %;
-# only happy holds, 41-76 %). So every face is read at each framing from the landmarks' own box to the detector's
-# with margins, and the probabilities averaged (multi-crop testing): a verdict no single framing decides.
-# (square side, centre raised), both in heights of the 68 landmarks' box.
+# (CREMA-D 1001, GRID bbaf2n / lbax4n / pwij3p / brbk7n, the weekly address) that box is 1.17-1.53 times as tall as
+# the 68 landmarks' box and centred 0.17-0.26 of its height higher. The classifier's verdict on the real acted clips
+# swings with the framing far more than any expression moves it (``python benchmarks/fer_framing.py``: across these
+# framings the sad clip's frames are read sad 2-94 % of the time, the angry clip's angry 7-97 %, the neutral clip's
+# neutral 0-85 %; only happy holds, 41-76 %). So every face is read at each framing from the landmarks' own box to the
+# detector's with margins, and the probabilities averaged (multi-crop testing): a verdict no single framing decides.
+# Each framing: (square side, centre raised), both in heights of the 68 landmarks' box.
 FRAMINGS = tuple((side, lift) for side in (1.1, 1.2, 1.3, 1.4, 1.5, 1.6) for lift in (0.0, 0.1, 0.2, 0.3))
 
 
