@@ -59,15 +59,21 @@ def detector_framing(clips) -> dict:
     return {"side": float(np.median(sides)), "lift": float(np.median(lifts)), "frames": len(sides)}
 
 
-def read(fer, clips, framings) -> dict:
-    """Per clip the share of frames read as the acted label; their mean; clips whose mean probabilities put it first."""
-    shares, first = {}, 0
-    for emotion, frames, boxes in clips:
-        p = classify(fer, frames, boxes, framings=framings)
-        k = FER_CLASSES.index(emotion)
-        shares[emotion] = float((p.argmax(1) == k).mean())
-        first += int(p.mean(0).argmax() == k)
+def readings(fer, clips) -> dict[str, np.ndarray]:
+    """Per clip the classifier's probabilities at each framing of ``FRAMINGS``: (framings, frames, 7)."""
+    return {emotion: np.stack([classify(fer, frames, boxes, framings=(f,)) for f in FRAMINGS]) for emotion, frames, boxes in clips}
+
+
+def scores(probs: dict[str, np.ndarray]) -> dict:
+    """From (frames, 7) probabilities per clip: the share of frames read as the acted label; their mean; clips whose
+    mean probabilities put it first."""
+    shares = {e: float((p.argmax(1) == FER_CLASSES.index(e)).mean()) for e, p in probs.items()}
+    first = sum(int(p.mean(0).argmax() == FER_CLASSES.index(e)) for e, p in probs.items())
     return {"top1_share": shares, "mean_top1": float(np.mean(list(shares.values()))), "clips_first": first}
+
+
+def row_text(label: str, row: dict) -> str:
+    return f"{label} | " + " ".join(f"{v:5.2f}" for v in row["top1_share"].values()) + f" | {row['mean_top1']:.2f}  {row['clips_first']}"
 
 
 def main() -> None:
@@ -82,16 +88,13 @@ def main() -> None:
     print(f"the package's detector box with margins: side {d['side']:.2f}, lift {d['lift']:.2f} ({d['frames']} frames)")
     print("share of each clip's frames read as its acted label, per framing; their mean; clips whose mean reading is right")
     print("side lift | " + " ".join(f"{e[:5]:>5s}" for e, _, _ in clips) + " | mean  clips")
-    for side, lift in FRAMINGS:
-        row = read(fer, clips, ((side, lift),)) | {"side": side, "lift": lift}
+    probs = readings(fer, clips)  # each framing read once; the averaged reading is their mean, as ``classify`` takes it
+    for k, (side, lift) in enumerate(FRAMINGS):
+        row = scores({e: p[k] for e, p in probs.items()}) | {"side": side, "lift": lift}
         report["framings"].append(row)
-        print(
-            f"{side:4.1f} {lift:4.1f} | "
-            + " ".join(f"{v:5.2f}" for v in row["top1_share"].values())
-            + f" | {row['mean_top1']:.2f}  {row['clips_first']}"
-        )
-    report["averaged"] = row = read(fer, clips, FRAMINGS)
-    print("averaged  | " + " ".join(f"{v:5.2f}" for v in row["top1_share"].values()) + f" | {row['mean_top1']:.2f}  {row['clips_first']}")
+        print(row_text(f"{side:4.1f} {lift:4.1f}", row))
+    report["averaged"] = row = scores({e: p.mean(0) for e, p in probs.items()})
+    print(row_text("averaged ", row))
     for e in report["framings"][0]["top1_share"]:
         values = [r["top1_share"][e] for r in report["framings"]]
         print(f"{e}: {min(values):.2f}-{max(values):.2f} over the framings")
