@@ -3,7 +3,7 @@
     python benchmarks/lipsync_real.py [--data ../shared/data/video] [--seeds 4] [--json out.json]
 
 Each real clip is re-created from its first frame, driven by its own audio and transcript
-(CREMA-D: transcript.csv; GRID: decoded from the file name; the others have none, so emohead's
+(CREMA-D: transcript.csv; GRID, GRID s1 included: decoded from the file name; the others have none, so emohead's
 ASR path runs: whisper + forced alignment with the asr extra installed, else the phone loop). The real curve is the inner-lip distance of MediaPipe's tracked mesh over the clip's frames at
 25 fps, each frame paired with its own sound (the weekly address's picture runs 7 frames ahead of its sound:
 ``emohead.data.corpus.AV_OFFSETS``); the generated one comes from the motion's 68 landmarks. For context, the same correlation
@@ -42,8 +42,9 @@ SHARED = Path(os.environ.get("EMOHEAD_SHARED", Path(__file__).resolve().parents[
 
 
 def clip_inputs(path: Path) -> tuple[Path, str | None]:
-    """(audio source, transcript) for a real clip."""
-    if path.parent.name == "grid":
+    """(audio source, transcript) for a real clip: GRID's sentence is decoded from its name (grid/ and GRID s1's
+    grid_s1/s1/ alike), CREMA-D's is in its transcript.csv, the other clips have none (the ASR path runs)."""
+    if path.parent.name == "grid" or path.parent.parent.name == "grid_s1":
         return path, grid_sentence(path.stem)
     if path.parent.name == "cremad":
         rows = {r["name"]: r["transcript"] for r in csv.DictReader(open(path.parent / "transcript.csv"))}

@@ -52,3 +52,15 @@ def test_a_samplers_lip_sync_is_scored_over_seeds():
     assert len(row["pearson_by_seed"]) == 2 and row["pearson_by_seed"][0] == pytest.approx(one["pearson"], abs=1e-4)
     assert row["pearson_by_seed"][0] != row["pearson_by_seed"][1]
     assert row["pearson"] == pytest.approx(np.mean(row["pearson_by_seed"]), abs=1e-4)
+
+
+def test_grid_s1_sentences_are_driven_by_their_own_transcript():
+    """GRID s1's sentences (``--grid-s1``, and the 60 that ``scripts/calibrate_mouth.py`` calibrates on) name their
+    sentence as every GRID clip does. They went through the ASR path, where whisper heard "bin blue" as "bimblu" in
+    145 of the 199 sentences 800:1000."""
+    from lipsync_real import clip_inputs
+
+    for clip in ("grid_s1/s1/bbaf2n.mp4", "grid/bbaf2n.mpg"):
+        path = Path("data/video") / clip
+        assert clip_inputs(path) == (path, "bin blue at f two now")
+    assert clip_inputs(Path("data/video/other/obama_weekly_address.mp4"))[1] is None  # no transcript: ASR
