@@ -18,16 +18,10 @@ from pathlib import Path
 import numpy as np
 
 
-def with_context(x: np.ndarray, k: int = 2) -> np.ndarray:
-    """(T, D) -> (T, (2k + 1) D): each frame with its k neighbours on either side (edges repeated)."""
-    padded = np.pad(x, ((k, k), (0, 0)), mode="edge")
-    return np.concatenate([padded[i : i + len(x)] for i in range(2 * k + 1)], 1)
-
-
 def main() -> None:
     from emohead.data.cache import Cache
     from emohead.face import blendshapes as bs
-    from emohead.motion.speech import CACHE_KEYS, SPEECH_DIMS, cached_speech
+    from emohead.motion.speech import CACHE_KEYS, SPEECH_DIMS, cached_speech, with_context
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(

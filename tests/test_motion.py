@@ -10,7 +10,7 @@ import emohead
 from emohead.face import blendshapes as bs
 from emohead.face.ibug68 import mouth_opening
 from emohead.motion.analytic.model import VISEME_LAG
-from tests.conftest import DEMO_TRANSCRIPT
+from tests.conftest import DEMO_TRANSCRIPT, ffmpeg
 
 FPS = 25
 OPEN_VOWELS = {"AA", "AE", "AH", "AO", "AW", "AY", "EH", "EY", "OW", "OY"}
@@ -69,15 +69,16 @@ def test_mouth_closes_as_a_phrase_ends_then_the_lips_part_in_a_pause(runs):
         assert 0.03 < parted.min() and parted.max() < 0.5 * top, (p, parted, top)  # then part, less than in speech
 
 
-def test_lips_part_for_a_breath_before_the_first_words(demo_inputs):
+def test_lips_part_for_a_breath_before_the_first_words(demo_portrait, demo_audio, tmp_path):
     """Real speakers part their lips as they breathe in before speaking (on 60 calibration clips the opening peaks at
-    about a third of its top 0.2 s before the first phone); long before that the mouth rests closed."""
-    from emohead.text.align import Phone
-
-    speech = [dataclasses.replace(p, start=p.start + 1.0, end=p.end + 1.0) for p in demo_inputs.phones]
-    inputs = dataclasses.replace(demo_inputs, phones=[Phone("SIL", 0.0, 1.0), *speech])  # a second more of silence first
+    about a third of its top 0.2 s before the first phone); long before that the mouth rests closed. The recording
+    itself gets the second of silence, since the mouth also follows what whisper hears in it."""
+    padded = tmp_path / "padded.wav"
+    ffmpeg("-i", str(demo_audio), "-af", "adelay=1000:all=1", str(padded))  # a second more of silence first
+    inputs = emohead.analyze(demo_portrait, padded, transcript=DEMO_TRANSCRIPT)
     opening = mouth_opening(emohead.load_motion_model("analytic").generate(inputs.with_emotion("neutral")).lm68())
-    onset = next(p.start for p in speech if p.label != "SIL")
+    onset = next(p.start for p in inputs.phones if p.label != "SIL")
+    assert onset > 1.0, inputs.phones[:3]
     rest, breath = opening[: int((onset - 0.8) * FPS)], opening[int((onset - 0.4) * FPS) : int((onset - 0.1) * FPS)]
     assert rest.max() < 0.02, rest
     assert breath.max() > rest.max() + 0.025, breath
@@ -200,3 +201,33 @@ def test_envelope_fallback_follows_loudness():
     energy[20:40] = energy[60:80] = -20.0
     jaw = envelope_curves(energy, 25)[:, bs.INDEX["jawOpen"]]
     assert jaw[25:35].min() > 0.3 and jaw[:15].max() < 0.02 and jaw[45:55].max() < 0.05
+
+
+def test_the_heard_mix_keeps_the_mouths_size_and_takes_half_its_shape_from_the_voice():
+    """``heard.mixed_opening``: the analytic opening's mean and spread stay (its size is calibrated); its shape moves
+    halfway to the heard curve; a curve that does not move is left as it is."""
+    from emohead.motion.analytic.heard import mixed_opening
+
+    t = np.linspace(0, 6 * np.pi, 300)
+    own, heard = 0.1 + 0.05 * np.sin(t), np.cos(t)  # the same rhythm a quarter period apart
+    mix = mixed_opening(own, heard)
+    assert mix.mean() == pytest.approx(own.mean()) and mix.std() == pytest.approx(own.std())
+    r_own, r_heard = np.corrcoef(mix, own)[0, 1], np.corrcoef(mix, heard)[0, 1]
+    assert r_own == pytest.approx(r_heard, abs=1e-6) and 0.6 < r_own < 0.8  # halfway between two uncorrelated shapes
+    assert np.array_equal(mixed_opening(np.full(300, 0.1), heard), np.full(300, 0.1))
+    assert np.array_equal(mixed_opening(own, np.zeros(300)), own)
+
+
+def test_without_whisper_the_mouth_is_the_visemes_alone(demo_inputs, monkeypatch):
+    """The heard mouth needs the asr extra; without it the analytic model still animates, from the visemes alone,
+    and with it the opening's size stays what the visemes give (only its shape moves)."""
+    import emohead.text.asr as asr
+
+    model = emohead.load_motion_model("analytic")
+    with_heard = mouth_opening(model.generate(demo_inputs).lm68())
+    monkeypatch.setattr(asr, "whisper_available", lambda: False)
+    alone = mouth_opening(model.generate(demo_inputs).lm68())
+    assert not np.allclose(with_heard, alone, atol=1e-4)
+    spread = np.ptp(np.percentile(alone, [5, 95]))
+    assert abs(np.ptp(np.percentile(with_heard, [5, 95])) - spread) < 0.25 * spread
+    assert np.corrcoef(with_heard, alone)[0, 1] > 0.7

@@ -24,6 +24,12 @@ SPEECH_DIMS = {"mfcc": dims.MFCC_WINDOW_FLAT, "whisper": dims.WHISPER_DIM}
 CACHE_KEYS = {"mfcc": "mfcc_window", "whisper": "whisper"}
 
 
+def with_context(x: np.ndarray, k: int = 2) -> np.ndarray:
+    """(T, D) -> (T, (2k + 1) D): each frame with its k neighbours on either side (edges repeated)."""
+    padded = np.pad(x, ((k, k), (0, 0)), mode="edge")
+    return np.concatenate([padded[i : i + len(x)] for i in range(2 * k + 1)], 1)
+
+
 def check_speech(kind: str) -> str:
     if kind not in SPEECH_DIMS:
         raise ValueError(f"unknown speech feature {kind!r}; one of {', '.join(SPEECH_DIMS)}")
@@ -38,7 +44,7 @@ def speech_frames(kind: str, inputs, raw_mfcc: bool = False) -> np.ndarray:
     emospeaker give their networks in training (medtalk's and mfetalk's read :func:`cached_speech`, scaled)."""
     if check_speech(kind) == "mfcc":
         return inputs.audio.mfcc_window if raw_mfcc else flat_mfcc_windows(inputs.audio.mfcc_window)
-    if kind not in inputs.speech:
+    if kind not in inputs.speech or len(inputs.speech[kind]) != inputs.n_frames:  # a copy with other audio: read again
         from emohead.text.asr import whisper_states_of
 
         if inputs.audio_path is None:

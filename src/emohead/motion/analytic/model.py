@@ -4,7 +4,9 @@ Speech: each aligned phone pulls the mouth toward its viseme target with a domin
 with distance from the phone (Cohen & Massaro 1993 coarticulation); bilabials (/p b m/) then seal
 the lips as a hard constraint, and loudness and vocal effort scale how far the jaw opens. The lips part
 for a breath before the first words and in pauses between phrases, and a phrase's last phone ends where its
-sound does (all calibrated on real talking video, comments below). Without phones the mouth follows the speech envelope (acoustic
+sound does (all calibrated on real talking video, comments below). With the ``asr`` extra, whisper's encoder also
+hears how this voice opens the mouth, and half the opening's shape comes from that (``heard``: a linear readout fitted
+on real video, the model's one set of learnt numbers). Without phones the mouth follows the speech envelope (acoustic
 fallback, any language).
 Emotion: calibrated FACS prototypes (``emotion.prototypes``), weighted per frame by the label,
 timeline or intensity curve, or a reference portrait's expression, added to the expressive channels;
@@ -20,6 +22,8 @@ from emohead import dims
 from emohead.audio.features import vocal_effort_db
 from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
 from emohead.face import blendshapes as bs
+from emohead.face.model import lip_gap_gradient
+from emohead.motion.analytic.heard import heard_opening, heard_states, mixed_opening
 from emohead.motion.analytic.visemes import BILABIAL, target
 from emohead.motion.animate import add_blinks, add_emotion, closed_neutral, loudness, scaled_head_motion, smooth
 from emohead.motion.base import Motion, MotionInputs, MotionModel
@@ -27,6 +31,7 @@ from emohead.text.align import Phone
 
 OPENING = bs.indices(("jawOpen", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthUpperUpLeft", "mouthUpperUpRight", "mouthFunnel"))
 SPEECH = bs.indices(bs.SPEECH_CHANNELS + ("mouthSmileLeft", "mouthSmileRight"))
+JAW = bs.INDEX["jawOpen"]
 # How wide the mouth opens, calibrated on real talking video: `python scripts/calibrate_mouth.py` re-creates 71
 # real clips of 8 speakers that nothing held back is among (CREMA-D, GRID, GRID s1, the weekly address) and
 # measures the generated opening against the real speaker's 5-95 % range (benchmarks/README.md). Two parts:
@@ -168,13 +173,37 @@ def pause_envelope(phones: list[Phone], n_frames: int, fps: float, lag: float = 
     the second one starts, on frames sampled as :func:`viseme_curves` samples them."""
     t = (np.arange(n_frames) + 0.5) / fps - lag
     out = np.zeros(n_frames, np.float32)
-    spoken = [p for p in phones if p.label != "SIL"]
-    for before, after in zip(spoken, spoken[1:]):
-        if after.start - before.end < PAUSE_MIN:
-            continue
-        inside = (t >= before.end) & (t < after.start)
-        rise = np.clip((t[inside] - before.end - PAUSE_CLOSE) / PAUSE_RISE, 0.0, 1.0)
+    for end, start in phrase_pauses(phones):
+        inside = (t >= end) & (t < start)
+        rise = np.clip((t[inside] - end - PAUSE_CLOSE) / PAUSE_RISE, 0.0, 1.0)
         out[inside] = np.maximum(out[inside], 0.5 - 0.5 * np.cos(np.pi * rise))
+    return out
+
+
+def phrase_pauses(phones: list[Phone]) -> list[tuple[float, float]]:
+    """(end of a phrase, start of the next) for each pause of ``PAUSE_MIN`` seconds or more between two phones that
+    are not silence."""
+    spoken = [p for p in phones if p.label != "SIL"]
+    return [(a.end, b.start) for a, b in zip(spoken, spoken[1:]) if b.start - a.end >= PAUSE_MIN]
+
+
+def with_heard_mouth(
+    curves: np.ndarray, closure: np.ndarray, heard: np.ndarray, basis: np.ndarray, phones: list[Phone], fps: float, lag: float = 0.0
+) -> np.ndarray:
+    """``curves`` (T, 52) with the jaw moved so that the inner-lip gap they open (sealed as :class:`AnalyticMotionModel`
+    seals it) keeps its mean and spread but takes half its shape from ``heard`` (T,), the opening whisper's states
+    predict (``heard.mixed_opening``). Where a bilabial seals the lips the seal still wins. Not in pauses between
+    phrases (``phrase_pauses``, eased over 0.1 s): the readout was fitted on sentences that hardly pause inside,
+    and the pause's closing and parted lips are calibrated on the weekly address."""
+    grad = lip_gap_gradient(basis)
+    gap = (curves[:, OPENING] * (1.0 - LIP_SEAL * closure)[:, None]) @ grad[OPENING]
+    t = (np.arange(len(gap)) + 0.5) / fps - lag
+    paused = np.zeros(len(gap), np.float32)
+    for end, start in phrase_pauses(phones):
+        paused[(t >= end) & (t < start)] = 1.0
+    mix = 1.0 - np.clip(smooth(paused, 0.05, fps), 0.0, 1.0)
+    out = curves.copy()
+    out[:, JAW] += mix * (mixed_opening(gap, heard[: len(gap)]) - gap) / grad[JAW]
     return out
 
 
@@ -188,7 +217,7 @@ def envelope_curves(energy_db: np.ndarray, fps: float) -> np.ndarray:
 
 
 class AnalyticMotionModel(MotionModel):
-    """Visemes + FACS emotion prototypes + blinks + head motion; no training, no weights."""
+    """Visemes (+ whisper's heard mouth) + FACS emotion prototypes + blinks + head motion; no network, no training loop."""
 
     name = "analytic"
 
@@ -208,6 +237,9 @@ class AnalyticMotionModel(MotionModel):
             breath = BREATH * breath_envelope(inputs.phones, n, fps, lag=VISEME_LAG)  # before the first words
             pause = PAUSE_OPEN * pause_envelope(phones, n, fps, lag=VISEME_LAG)  # between phrases
             curves[:, OPENING] = np.maximum(curves[:, OPENING], np.maximum(breath, pause)[:, None] * target("AH")[0][OPENING])
+            states = heard_states(inputs)  # whisper's encoder, with the asr extra: the mouth as this voice sounds
+            if states is not None:
+                curves = with_heard_mouth(curves, closure, heard_opening(states), inputs.portrait.face_model.basis, phones, fps, VISEME_LAG)
         else:
             curves, closure = envelope_curves(energy, fps), np.zeros(n, np.float32)
         return curves, closure
