@@ -20,6 +20,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from emohead.dims import WHISPER_DIM
+from emohead.errors import EmoheadError
+
 NAME = "mouth_probe"  # bundled weights: assets/weights/mouth_probe
 CONTEXT = 2  # frames either side of each whisper state the readout sees
 SHARE = 0.5  # the heard curve's share of the mixed opening
@@ -30,12 +33,16 @@ def load_probe(name: str = NAME) -> tuple[np.ndarray, float]:
     """(weights ((2 CONTEXT + 1) x 384,), bias): the readout from whisper states in context to a standardised opening."""
     from emohead.weights import load_artifact
 
-    _, tensors, _ = load_artifact(name, "MouthProbe")
+    config, tensors, _ = load_artifact(name, "MouthProbe")
+    if config.get("context") != CONTEXT or tensors["weight"].shape != ((2 * CONTEXT + 1) * WHISPER_DIM,):
+        raise EmoheadError(
+            f"{name}: a readout of {config.get('context')} frames of context, not {CONTEXT}; fit it again with scripts/fit_mouth_probe.py"
+        )
     return tensors["weight"].astype(np.float32), float(tensors["bias"][0])
 
 
 def heard_opening(states: np.ndarray) -> np.ndarray:
-    """(T,) the opening whisper's states (T, 384) predict, in standard units over the recording: the readout of
+    """(T,) the opening whisper's states (T, 384) predict, in the standardised units it was fitted to: the readout of
     ``motion.speech.with_context(states, CONTEXT)``, summed over the context's shifts so an hour's states are not copied 5 times."""
     weight, bias = load_probe()
     n, k = len(states), CONTEXT
