@@ -69,8 +69,7 @@ def test_grid_s1_sentences_are_driven_by_their_own_transcript():
 @pytest.mark.slow
 def test_whisper_hears_a_held_back_speakers_mouth(monkeypatch):
     """GRID swiz3n is held back from every fit. With half the opening's shape heard through whisper's encoder
-    (``motion.analytic.heard``) the default follows her mouth at r 0.72 (a harness before bundling); from the
-    visemes alone at 0.58."""
+    (``motion.analytic.heard``) the default follows the speaker's mouth at r 0.72; from the visemes alone at 0.58."""
     import emohead.text.asr as asr
     from lipsync_real import evaluate
 
