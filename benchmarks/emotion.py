@@ -203,16 +203,22 @@ def untouched_reading(fer, image: np.ndarray, emotion: str = "neutral") -> dict:
 ACTED = (("ANG", "angry"), ("DIS", "disgust"), ("FEA", "fear"), ("HAP", "happy"), ("NEU", "neutral"), ("SAD", "sad"))
 
 
-def real_reference(fer) -> dict:
-    """The classifier on the real acted clips: per clip, the share of frames it puts first and the mean P(label)."""
+def acted_faces(code: str) -> tuple[list[np.ndarray], np.ndarray]:
+    """CREMA-D actor 1001's acted clip ``code`` (ANG, DIS, ...), read and tracked at 25 fps: the frames with a face and
+    their 68-landmark boxes."""
     from emohead.face.analyze import track_video
 
+    path = SHARED / "video" / "cremad" / f"1001_DFA_{code}_XX.flv"
+    frames = list(read_frames(path, fps=dims.FPS))
+    pts, _, found = track_video(path, fps=dims.FPS)
+    return [f for f, ok in zip(frames, found) if ok], face_boxes(to_ibug68(pts[found]))
+
+
+def real_reference(fer) -> dict:
+    """The classifier on the real acted clips: per clip, the share of frames it puts first and the mean P(label)."""
     out = {}
     for code, emotion in ACTED:
-        path = SHARED / "video" / "cremad" / f"1001_DFA_{code}_XX.flv"
-        frames = list(read_frames(path, fps=dims.FPS))
-        pts, _, found = track_video(path, fps=dims.FPS)
-        p = classify(fer, [f for f, ok in zip(frames, found) if ok], face_boxes(to_ibug68(pts[found])))
+        p = classify(fer, *acted_faces(code))
         k = fer_index(emotion)
         out[emotion] = {
             "top1_share": float((p.argmax(1) == k).mean()),

@@ -21,23 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
-from emohead import dims
 from emohead.eval.emotion_classifier import FER_CLASSES, FRAMINGS, classify, load_fer
-from emohead.face.analyze import track_video
-from emohead.face.ibug68 import face_boxes, to_ibug68
-from emohead.video.io import read_frames
-from emotion import ACTED, SHARED, finish  # benchmarks/emotion.py, beside this file
+from emotion import ACTED, acted_faces, finish  # benchmarks/emotion.py, beside this file
 
 
 def acted_clips() -> list[tuple[str, list[np.ndarray], np.ndarray]]:
     """(label, the frames with a face, their 68-landmark boxes) per acted clip."""
-    out = []
-    for code, emotion in ACTED:
-        path = SHARED / "video" / "cremad" / f"1001_DFA_{code}_XX.flv"
-        frames = list(read_frames(path, fps=dims.FPS))
-        pts, _, found = track_video(path, fps=dims.FPS)
-        out.append((emotion, [f for f, ok in zip(frames, found) if ok], face_boxes(to_ibug68(pts[found]))))
-    return out
+    return [(emotion, *acted_faces(code)) for code, emotion in ACTED]
 
 
 def detector_framing(clips) -> dict:

@@ -76,15 +76,20 @@ def in_step(real: np.ndarray, found: np.ndarray, av_offset: int) -> tuple[np.nda
     return np.concatenate([pad_r, real[:-k]]), np.concatenate([pad_f, found[:-k]])
 
 
+def real_opening(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(the real inner-lip opening per frame of the clip's sound, in eye-distances; whether a face was found there):
+    MediaPipe's tracked mesh at 25 fps, the picture put in step with its sound (``AV_OFFSETS``)."""
+    pts, _, found = track_video(path, fps=dims.FPS)
+    return in_step(mouth_opening(to_ibug68(pts)), found, AV_OFFSETS.get(f"{path.parent.name}/{path.name}", 0))
+
+
 def evaluate(path: Path, models: list[str], weights: dict[str, str] | None = None, seeds: int = 1) -> list[dict]:
     """One row per model for a real clip: its inputs are analysed once, each model animates them with seeds 0 to
     ``seeds`` - 1; r and the amplitude ratio are the means over the seeds (``pearson_by_seed``: each seed's r)."""
     audio, transcript = clip_inputs(path)
     first = next(read_frames(path))
-    pts, _, found = track_video(path, fps=dims.FPS)
-    real = mouth_opening(to_ibug68(pts))
+    real, found = real_opening(path)
     name = f"{path.parent.name}/{path.name}"
-    real, found = in_step(real, found, AV_OFFSETS.get(name, 0))
     inputs = emohead.analyze(first.copy(), audio, transcript=transcript)
     energy = inputs.audio.energy_db
     speech = {  # per-utterance context: how loud the speech swings, how fast it goes

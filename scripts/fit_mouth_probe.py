@@ -25,16 +25,14 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-from emohead import dims  # noqa: E402
 from emohead.data.cache import Cache  # noqa: E402
-from emohead.data.corpus import AV_OFFSETS, DUPLICATES, HELD_OUT_REAL  # noqa: E402
-from emohead.face.analyze import track_video  # noqa: E402
-from emohead.face.ibug68 import mouth_opening, to_ibug68  # noqa: E402
+from emohead.data.corpus import DUPLICATES, HELD_OUT_REAL  # noqa: E402
+from emohead.face.ibug68 import mouth_opening  # noqa: E402
 from emohead.motion.analytic.heard import CONTEXT, standardised  # noqa: E402
 from emohead.motion.speech import with_context  # noqa: E402
 from emohead.text.asr import whisper_states_of  # noqa: E402
 from emohead.weights import bundled_dir, save_artifact  # noqa: E402
-from lipsync_real import SHARED, VIDEO_EXT, clip_inputs, in_step, pearson  # noqa: E402
+from lipsync_real import SHARED, VIDEO_EXT, clip_inputs, pearson, real_opening  # noqa: E402
 
 VALIDATION = ("grid/brbk7n.mpg",)  # the corpus's validation speaker: never fitted on, kept to check the readout
 S1_SENTENCES = (0, 760)
@@ -42,8 +40,7 @@ S1_SENTENCES = (0, 760)
 
 def tracked(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """(states (T, 384), real opening (T,) with NaN where no face) of a real clip, its picture in step with its sound."""
-    pts, _, found = track_video(path, fps=dims.FPS)
-    real, found = in_step(mouth_opening(to_ibug68(pts)), found, AV_OFFSETS.get(f"{path.parent.name}/{path.name}", 0))
+    real, found = real_opening(path)
     return whisper_states_of(clip_inputs(path)[0], len(real)), np.where(found, real, np.nan)
 
 
