@@ -4,8 +4,10 @@ CI=true, where a missing ../shared/data fails them: CI must never pass by skippi
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +56,25 @@ def ffmpeg(*args: str) -> None:
     from emohead.video.io import ffmpeg_exe
 
     subprocess.run([ffmpeg_exe(), "-v", "error", "-y", *args], check=True)
+
+
+def train_on_two_processes(model: str, cache: Path, out: Path, config: dict, *options: str) -> None:
+    """``emohead train MODEL [OPTIONS] --strategy ddp`` as two CPU ranks under torchrun (a free port each time); fails with the
+    ranks' own error lines (Python's tracebacks too, should a rank abort) rather than the launcher's."""
+    (cfg := out.parent / f"{out.name}.json").write_text(json.dumps(config))
+    run = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "emohead"]
+    args = ["train", model, "--data", str(cache), "--out", str(out), "--config", str(cfg), "--batch-size", "4"]
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONFAULTHANDLER="1")
+    done = subprocess.run(
+        run + args + list(options) + ["--accelerator", "cpu", "--devices", "2", "--strategy", "ddp", "-q"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    marks = ("error", "fatal python", "terminate called", "what()", "current thread", 'file "/')
+    said = [line for line in done.stderr.splitlines() if any(m in line.lower() for m in marks) and "elastic" not in line]
+    assert done.returncode == 0, "\n".join(said[-40:]) or done.stderr[-3000:]
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ against its target on held-back clips, text guidance on held-out phrasings, and 
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ from emohead.errors import EmoheadError  # noqa: E402
 from emohead.motion.medtalk.network import MEDTalk  # noqa: E402
 from emohead.motion.medtalk.training import STAGES, TRAINED, MedtalkModule  # noqa: E402
 from emohead.motion.speech import SPEECH_DIMS  # noqa: E402
-from tests.conftest import shared_data  # noqa: E402
+from tests.conftest import shared_data, train_on_two_processes  # noqa: E402
 
 TINY = {"code": 16, "fim_dim": 8, "heads": 2}
 
@@ -91,6 +92,17 @@ def test_all_four_stages_run_in_order_on_real_clips(tmp_path, cache):
     assert list(summary["stages"]) == list(STAGES) and summary["steps"] == 16
     assert (tmp_path / "run" / "weights" / "model.safetensors").is_file()
     assert MEDTalk.from_pretrained(tmp_path / "run" / "weights").config["code"] == 16
+
+
+@pytest.mark.slow
+def test_the_stages_run_in_order_on_two_processes(tmp_path, cache):
+    """Under DDP every rank starts a stage from the weights rank 0 wrote at the end of the one before (rank 1 used to
+    run ahead and find no weights there)."""
+    config = {"model": TINY, "data": {"window": 20}, "stages": {s: {"max_steps": 2} for s in STAGES}}
+    train_on_two_processes("medtalk", cache, tmp_path / "ddp", config)
+    summary = json.loads((tmp_path / "ddp" / "summary.json").read_text())
+    assert list(summary["stages"]) == list(STAGES) and summary["steps"] == 8
+    assert MEDTalk.from_pretrained(tmp_path / "ddp" / "weights").config["code"] == 16
 
 
 def test_training_on_speech_features_the_cache_lacks_says_how_to_prepare_them(tmp_path, heldback_cache):

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from types import SimpleNamespace
 
 import numpy as np
@@ -17,7 +14,7 @@ pytest.importorskip("lightning")
 from emohead.motion.eapc.network import EAPC  # noqa: E402
 from emohead.motion.mul2lm.network import Mul2Lm  # noqa: E402
 from emohead.nn.discriminators import RealismDiscriminator, TemporalDiscriminator  # noqa: E402
-from tests.conftest import DEMO_TRANSCRIPT  # noqa: E402
+from tests.conftest import DEMO_TRANSCRIPT, train_on_two_processes  # noqa: E402
 
 TINY_M = {"hidden": 16, "heads": 2, "layers": 1}
 TINY_E = {"hidden": 16, "llf_hidden": 8}
@@ -313,39 +310,7 @@ def test_train_command_resumes_and_exports(cache, tmp_path):
 
 @pytest.mark.slow
 def test_ddp_with_two_cpu_processes(cache, tmp_path):
-    cfg = tmp_path / "tiny.json"
-    cfg.write_text(json.dumps({"model": TINY_M}))
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    cmd = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--nproc_per_node",
-        "2",
-        "-m",
-        "emohead",
-        "train",
-        "mul2lm",
-        "--data",
-        str(cache),
-        "--out",
-        str(tmp_path / "ddp"),
-        "--config",
-        str(cfg),
-        "--max-steps",
-        "3",
-        "--batch-size",
-        "4",
-        "--accelerator",
-        "cpu",
-        "--devices",
-        "2",
-        "--strategy",
-        "ddp",
-        "-q",
-    ]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
+    train_on_two_processes("mul2lm", cache, tmp_path / "ddp", {"model": TINY_M}, "--max-steps", "3")
     assert (tmp_path / "ddp" / "weights" / "model.safetensors").exists()
     assert json.loads((tmp_path / "ddp" / "summary.json").read_text())["steps"] >= 3  # a GAN counts G and D optimiser steps
 

@@ -68,7 +68,9 @@ def train(
             raise EmoheadError(
                 f"{model} is trained in one go; drop --stage (models with stages: {', '.join(n for n, s in choices.items() if s.stages) or 'none'})"
             )
-        return _train_once(model, data, Path(out), config, **run)
+        summary = _train_once(model, data, Path(out), config, **run)
+        _leave_ranks()
+        return summary
     if stage not in (None, "all") and stage not in spec.stages:
         raise EmoheadError(f"unknown --stage {stage!r} for {model}; use one of {', '.join(spec.stages)} or all")
     todo = spec.stages if stage in (None, "all") else (stage,)
@@ -92,15 +94,45 @@ def train(
                 **{**run, "max_steps": extra.get("max_steps", max_steps)},
             )
         )
-        _copy_weights(out / "stages" / name / "weights", out / "weights")
+        if _rank_zero():
+            _copy_weights(out / "stages" / name / "weights", out / "weights")
+        _wait_for_ranks()  # the next stage starts from these weights on every rank
     summary = {
         **summaries[-1],
         "stages": {s["config"]["train"]["stage"]: {k: s[k] for k in ("steps", "minutes", "final")} for s in summaries},
     }
     summary["minutes"] = round(sum(s["minutes"] for s in summaries), 2)
     summary["steps"] = sum(s["steps"] for s in summaries)
-    (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    if _rank_zero():
+        (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    _leave_ranks()
     return summary
+
+
+def _distributed():
+    """torch.distributed when this process is one rank of several (``--strategy ddp`` under torchrun), else None."""
+    import torch.distributed as dist
+
+    return dist if dist.is_available() and dist.is_initialized() else None
+
+
+def _rank_zero() -> bool:
+    dist = _distributed()
+    return dist is None or dist.get_rank() == 0
+
+
+def _wait_for_ranks() -> None:
+    """Under DDP, each rank waits here until all have arrived: rank 0 writes the weights, the others read them next."""
+    if (dist := _distributed()) is not None:
+        dist.barrier()
+
+
+def _leave_ranks() -> None:
+    """Under DDP, the ranks leave the process group together once everything is written, instead of in interpreter
+    teardown, where one CI run saw a rank abort (SIGABRT) after training had finished."""
+    if (dist := _distributed()) is not None:
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 def _copy_weights(src: Path, dst: Path) -> None:
@@ -189,4 +221,5 @@ def _train_once(
     if trainer.is_global_zero:
         net.save_pretrained(out / "weights", extra={"trained": summary})
         (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    _wait_for_ranks()
     return summary
