@@ -27,7 +27,7 @@ def demo_inputs(demo_portrait, demo_audio):
 def runs(demo_inputs):
     """(result, mouth opening) per emotion: the analytic model on the same analysed inputs."""
     model, out = emohead.load_motion_model("analytic"), {}
-    for emotion in ("neutral", "happy", "sad"):
+    for emotion in ("neutral", "happy", "sad", "angry", "fear", "surprise"):
         motion = model.generate(demo_inputs.with_emotion(emotion))
         r = SimpleNamespace(motion=motion, lm68=motion.lm68(), phones=demo_inputs.phones)
         out[emotion] = (r, mouth_opening(r.lm68))
@@ -142,6 +142,25 @@ def test_emotion_keeps_the_lip_sync(runs, emotion):
     assert span > 0.1  # the tolerances are shares of how far the neutral mouth opens (0.005 and 0.02 of 0.18)
     assert diff.mean() < 0.027 * span and diff.max() < 0.11 * span
     assert np.corrcoef(neutral, other)[0, 1] > 0.99
+
+
+@pytest.mark.parametrize("emotion", ["angry", "fear", "surprise"])
+def test_the_lips_meet_on_bilabials_whatever_the_emotion(runs, emotion):
+    """The brows of MediaPipe's basis narrow the lip gap, and the jaw that cancels them used to be sealed with the
+    speech at /m b p/: the lips crossed, and the gap read 0.042-0.045 eye widths for angry and fear."""
+    result, opening = runs[emotion]
+    bilabials = [p for p in result.phones if p.label in ("P", "B", "M")]
+    closed = [opening[_frames_near(p, len(opening))].min() for p in bilabials]
+    assert bilabials and max(closed) < 0.03, closed
+
+
+def test_surprise_drops_the_jaw_between_the_same_movements(runs):
+    """FACS surprise drops the jaw (AU26): the mouth hangs further open all along (0.27 of the neutral run's swing on
+    the demo), its movements keep their timing, and the lips still meet for /m b p/ (the test above)."""
+    neutral, surprised = runs["neutral"][1], runs["surprise"][1]
+    span = np.ptp(np.percentile(neutral, [5, 95]))
+    assert (surprised - neutral).mean() > 0.15 * span
+    assert np.corrcoef(neutral, surprised)[0, 1] > 0.9
 
 
 def test_emotional_expression_is_visible_in_the_landmarks(runs):

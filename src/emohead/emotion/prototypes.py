@@ -8,7 +8,10 @@ expression's apex against the actor's neutral clip, clipped at 0 and scaled from
 a full acted apex: CREMA-D "XX" counts as level 2, so the change is divided by 0.7). The apex is each channel's 90th
 percentile over the clip: a prototype is the expression at its peak (FACS "apex"), while a clip
 mean would average in the neutral onset and offset. Channels MediaPipe never reports (noseSneer,
-cheekSquint) and emotions CREMA-D lacks (surprise, contempt) keep the FACS default.
+cheekSquint) and emotions CREMA-D lacks (surprise, contempt) keep the FACS default. Surprise's jaw drop (AU26,
+the one emotion channel that opens the mouth past speech: ``motion.animate.add_emotion``) is 0.25, chosen among
+0.12 / 0.25 / 0.4 on the calibration portraits with the lip sync of surprised runs on the real clips measured beside
+it (benchmarks/README.md, "Surprise drops the jaw").
 AU proxies: AU1 browInnerUp, AU2 browOuterUp, AU4 browDown, AU5 eyeWide, AU6 cheekSquint,
 AU7 eyeSquint, AU9 noseSneer, AU10 mouthUpperUp, AU12 mouthSmile, AU14 mouthDimple,
 AU15 mouthFrown, AU17 mouthShrugLower, AU20 mouthStretch, AU23/24 mouthPress, AU26 jawOpen.
@@ -36,7 +39,7 @@ FACS_PROTOTYPES: dict[str, dict[str, float]] = {
     "sad": {"browInnerUp": 0.9, **_both("browDown", 0.25), **_both("mouthFrown", 0.8), **_both("eyeBlink", 0.15)},
     "angry": {**_both("browDown", 0.95), **_both("eyeSquint", 0.4), **_both("eyeWide", 0.3), **_both("mouthPress", 0.4), **_both("noseSneer", 0.35)},
     "fear": {"browInnerUp": 0.9, **_both("browOuterUp", 0.5), **_both("browDown", 0.2), **_both("eyeWide", 0.8), **_both("mouthStretch", 0.6)},
-    "surprise": {"browInnerUp": 0.9, **_both("browOuterUp", 0.85), **_both("eyeWide", 0.8), "jawOpen": 0.12},
+    "surprise": {"browInnerUp": 0.9, **_both("browOuterUp", 0.85), **_both("eyeWide", 0.8), "jawOpen": 0.25},
     "disgust": {**_both("noseSneer", 0.85), **_both("mouthUpperUp", 0.4), **_both("mouthFrown", 0.4), **_both("browDown", 0.55), **_both("cheekSquint", 0.3)},
     "contempt": {"mouthSmileLeft": 0.65, "mouthDimpleLeft": 0.6, "eyeSquintLeft": 0.15},
 }  # fmt: skip

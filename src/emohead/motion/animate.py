@@ -3,7 +3,8 @@ emotion onto speech without disturbing the lip sync.
 
 Blinks (gamma-distributed, 280 ms) and small speech-driven head motion are added by every model whose
 paper does not predict them; ``add_emotion`` is how an emotion offset meets speech: it adds to every
-channel, and whatever it would add to the inner-lip gap is cancelled through the jaw (speech owns the gap).
+channel, and whatever its other channels would add to the inner-lip gap is cancelled through the jaw (speech owns
+the gap's timing and swing); only the emotion's own jaw drop (FACS AU26, surprise's) opens it further.
 """
 
 from __future__ import annotations
@@ -84,16 +85,27 @@ def scaled_head_motion(inputs, scale: float, fps: float, rng: np.random.Generato
     return pose
 
 
-def add_emotion(w: np.ndarray, emotion: np.ndarray, basis: np.ndarray) -> np.ndarray:
+def add_emotion(w: np.ndarray, emotion: np.ndarray, basis: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
     """Compose an emotion offset (T, 52) onto blendshapes (T, 52) that already carry speech.
 
     Emotion adds to every channel, mouth included (composed, never overwritten), and speech keeps
-    the lip gap: whatever the emotion adds to the inner-lip gap is cancelled through the jaw.
-    Unclipped; the caller clips to [0, 1].
+    the lip gap: whatever the emotion's other channels add to the inner-lip gap is cancelled through the jaw.
+    Its own jawOpen (FACS AU26, the jaw drop of surprise) stays: a surprised speaker's mouth hangs open between
+    the same movements. Cancelled as well (before 2026-12-07), it left surprise to brows and eyes, which the FER
+    judge reads as neutral or sad (benchmarks/README.md, "Surprise drops the jaw").
+
+    ``keep`` (T, 52): a share of each channel to keep (the analytic model's lip seal: 1 - LIP_SEAL x closure on
+    the opening channels where the lips close for /m b p/). The gap is then the sealed speech's plus the sealed jaw
+    drop; the jaw that cancels the other channels stays whole, since the brows of MediaPipe's basis narrow the gap
+    (surprise's by 0.29 jaw units on the demo face) and a sealed cancellation pressed the lips through each other. Unclipped; the
+    caller clips to [0, 1].
     """
     grad = lip_gap_gradient(basis)
-    out = w + emotion
-    out[:, bs.INDEX["jawOpen"]] -= (emotion @ grad) / grad[bs.INDEX["jawOpen"]]
+    jaw = bs.INDEX["jawOpen"]
+    keep = np.ones_like(w) if keep is None else keep
+    out = (w + emotion) * keep
+    target = (w * keep) @ grad + keep[:, jaw] * emotion[:, jaw] * grad[jaw]
+    out[:, jaw] += (target - out @ grad) / grad[jaw]
     return out
 
 

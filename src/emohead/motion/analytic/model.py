@@ -261,9 +261,9 @@ class AnalyticMotionModel(MotionModel):
         rest = w[0].copy()  # the face before speech and emotion: the relaxed one, or the portrait's own
         neutral = closed_neutral(portrait.neutral, portrait.face_model.basis, w[0])
         w[:, SPEECH] += speech[:, SPEECH]
-        if emotion is not None:
-            w = add_emotion(w, emotion, portrait.face_model.basis)
-        w[:, OPENING] *= (1.0 - LIP_SEAL * closure)[:, None]
+        keep = np.ones_like(w)
+        keep[:, OPENING] = (1.0 - LIP_SEAL * closure)[:, None]  # the lips close for /m b p/
+        w = add_emotion(w, emotion, portrait.face_model.basis, keep) if emotion is not None else w * keep
         if self.blinks:
             add_blinks(w, fps, rng)
         np.clip(w, 0.0, 1.0, out=w)
