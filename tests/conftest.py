@@ -59,8 +59,8 @@ def ffmpeg(*args: str) -> None:
 
 
 def train_on_two_processes(model: str, cache: Path, out: Path, config: dict, *options: str) -> None:
-    """``emohead train MODEL [OPTIONS] --strategy ddp`` as two CPU ranks under torchrun (a free port each time); fails with the
-    ranks' own error lines (Python's tracebacks too, should a rank abort) rather than the launcher's."""
+    """``emohead train MODEL [OPTIONS] --strategy ddp`` as two CPU ranks under torchrun (a free port each time);
+    fails with the ranks' own error lines (Python's tracebacks too, should a rank abort) rather than the launcher's."""
     (cfg := out.parent / f"{out.name}.json").write_text(json.dumps(config))
     run = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "emohead"]
     args = ["train", model, "--data", str(cache), "--out", str(out), "--config", str(cfg), "--batch-size", "4"]

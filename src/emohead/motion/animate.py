@@ -97,8 +97,8 @@ def add_emotion(w: np.ndarray, emotion: np.ndarray, basis: np.ndarray, keep: np.
     ``keep`` (T, 52): a share of each channel to keep (the analytic model's lip seal: 1 - LIP_SEAL x closure on
     the opening channels where the lips close for /m b p/). The gap is then the sealed speech's plus the sealed jaw
     drop; the jaw that cancels the other channels stays whole, since the brows of MediaPipe's basis narrow the gap
-    (surprise's by 0.29 jaw units on the demo face) and a sealed cancellation pressed the lips through each other. Unclipped; the
-    caller clips to [0, 1].
+    (surprise's by 0.29 jaw units on the demo face) and a sealed cancellation pressed the lips through each other.
+    Unclipped; the caller clips to [0, 1].
     """
     grad = lip_gap_gradient(basis)
     jaw = bs.INDEX["jawOpen"]
