@@ -129,7 +129,7 @@ def _wait_for_ranks() -> None:
 
 def _leave_ranks() -> None:
     """Under DDP, the ranks leave the process group together once everything is written, rather than each at its own
-    interpreter exit (a CI run once saw rank 1 abort with SIGABRT; not reproduced in 55 runs here, cause unknown)."""
+    interpreter exit (a CI run once saw rank 1 abort with SIGABRT; not reproduced in 51 runs here, cause unknown)."""
     if (dist := _distributed()) is not None:
         dist.barrier()
         dist.destroy_process_group()
