@@ -85,6 +85,9 @@ def scaled_head_motion(inputs, scale: float, fps: float, rng: np.random.Generato
     return pose
 
 
+LOWER_LIP = ("mouthLowerDownLeft", "mouthLowerDownRight")  # what opens the lips further once the jaw is at its end
+
+
 def add_emotion(w: np.ndarray, emotion: np.ndarray, basis: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
     """Compose an emotion offset (T, 52) onto blendshapes (T, 52) that already carry speech.
 
@@ -98,7 +101,8 @@ def add_emotion(w: np.ndarray, emotion: np.ndarray, basis: np.ndarray, keep: np.
     the opening channels where the lips close for /m b p/). The gap is then the sealed speech's plus the sealed jaw
     drop; the jaw that cancels the other channels stays whole, since the brows of MediaPipe's basis narrow the gap
     (surprise's by 0.29 jaw units on the demo face) and a sealed cancellation pressed the lips through each other.
-    Unclipped; the caller clips to [0, 1].
+    Where the jaw would pass its end (1), the lower lip (mouthLowerDown) carries the rest of the gap: clipped, the
+    widest surprised openings came out narrower than neutral's. Otherwise unclipped; the caller clips to [0, 1].
     """
     grad = lip_gap_gradient(basis)
     jaw = bs.INDEX["jawOpen"]
@@ -106,6 +110,10 @@ def add_emotion(w: np.ndarray, emotion: np.ndarray, basis: np.ndarray, keep: np.
     out = (w + emotion) * keep
     target = (w * keep) @ grad + keep[:, jaw] * emotion[:, jaw] * grad[jaw]
     out[:, jaw] += (target - out @ grad) / grad[jaw]
+    over, lower = np.maximum(out[:, jaw] - 1.0, 0.0), bs.indices(LOWER_LIP)
+    if over.any() and grad[lower].sum() > 0:
+        out[:, jaw] -= over
+        out[:, lower] += (over * grad[jaw] / grad[lower].sum())[:, None]
     return out
 
 
