@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from emohead.data.cache import Cache  # noqa: E402
 from emohead.data.corpus import DUPLICATES, HELD_OUT_REAL  # noqa: E402
 from emohead.face.ibug68 import mouth_opening  # noqa: E402
-from emohead.motion.analytic.heard import CONTEXT, standardised  # noqa: E402
+from emohead.motion.heard import CONTEXT, standardised  # noqa: E402
 from emohead.motion.speech import with_context  # noqa: E402
 from emohead.text.asr import whisper_states_of  # noqa: E402
 from emohead.weights import bundled_dir, save_artifact  # noqa: E402

@@ -227,7 +227,7 @@ def test_envelope_fallback_follows_loudness():
 def test_the_heard_mix_keeps_the_mouths_size_and_takes_half_its_shape_from_the_voice():
     """``heard.mixed_opening``: the analytic opening's mean and spread stay (its size is calibrated); its shape moves
     halfway to the heard curve; a curve that does not move is left as it is."""
-    from emohead.motion.analytic.heard import mixed_opening
+    from emohead.motion.heard import mixed_opening
 
     t = np.linspace(0, 6 * np.pi, 300)
     own, heard = 0.1 + 0.05 * np.sin(t), np.cos(t)  # the same rhythm a quarter period apart

@@ -49,6 +49,9 @@ SPEECH_CHANNELS: tuple[str, ...] = (
     "mouthLowerDownRight", "mouthUpperUpLeft", "mouthUpperUpRight", "mouthRollLower",
     "mouthRollUpper", "mouthPressLeft", "mouthPressRight", "mouthStretchLeft", "mouthStretchRight",
 )  # fmt: skip
+OPENING_CHANNELS: tuple[str, ...] = (  # those of the speech channels that part the lips
+    "jawOpen", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthUpperUpLeft", "mouthUpperUpRight", "mouthFunnel",
+)  # fmt: skip
 BLINK_CHANNELS: tuple[str, ...] = ("eyeBlinkLeft", "eyeBlinkRight")
 GAZE_CHANNELS: tuple[str, ...] = tuple(n for n in NAMES if n.startswith("eyeLook"))
 

@@ -153,13 +153,20 @@ MOUTH_FILE = "mouth.json"  # beside a trained model's weights: its mouth gain (s
 EMOTION_FILE = "emotion.json"  # beside a landmark model's weights: its per-emotion gains (scripts/calibrate_emotion_gain.py --write)
 
 
-def mouth_gain(folder) -> float:
-    """The gain in ``folder/mouth.json`` (1 when there is none: a fresh training run)."""
+def mouth_settings(folder) -> dict:
+    """``folder/mouth.json``: the mouth ``gain`` (1 when there is none: a fresh training run) and whether whisper's
+    heard mouth is mixed in (``heard``, off unless the file says so: the gain was calibrated with it)."""
     import json
     from pathlib import Path
 
     path = Path(folder) / MOUTH_FILE
-    return float(json.loads(path.read_text())["gain"]) if path.is_file() else 1.0
+    doc = json.loads(path.read_text()) if path.is_file() else {}
+    return {"gain": float(doc.get("gain", 1.0)), "heard": bool(doc.get("heard", False))}
+
+
+def mouth_gain(folder) -> float:
+    """The gain in ``folder/mouth.json`` (1 when there is none: a fresh training run)."""
+    return mouth_settings(folder)["gain"]
 
 
 def widen_mouth(w: np.ndarray, gain: float) -> np.ndarray:

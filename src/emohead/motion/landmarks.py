@@ -19,8 +19,9 @@ from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.face import blendshapes as bs
 from emohead.face.ibug68 import to_ibug68
-from emohead.motion.animate import EMOTION_FILE, add_blinks, mouth_gain, scaled_head_motion, smooth, widen_mouth
+from emohead.motion.animate import EMOTION_FILE, add_blinks, mouth_settings, scaled_head_motion, smooth, widen_mouth
 from emohead.motion.base import Motion, MotionInputs, MotionModel
+from emohead.motion.heard import heard_opening, heard_states, with_heard_mouth
 
 BLINK_WINDOW = dims.FPS  # frames: longer than a blink (0.1-0.4 s), shorter than an emotion's change
 EMOTION_SMOOTH = 0.08  # seconds (Gaussian sigma) over which the amplified emotion change is smoothed
@@ -109,16 +110,20 @@ def amplify_emotion(requested: np.ndarray, neutral: np.ndarray, gain: np.ndarray
 
 class LandmarkMotionModel(MotionModel):
     """Base: loads its spec's network (bundled weights unless ``weights`` names a folder); subclasses implement
-    :meth:`predict` -> (T, 68, 2 or 3) canonical landmarks."""
+    :meth:`predict` -> (T, 68, 2 or 3) canonical landmarks. ``heard_mouth``: mix whisper's heard mouth into the
+    opening's shape (``motion.heard``); None does as the weights folder's ``mouth.json`` says, since its gain was
+    calibrated with it or without it."""
 
-    def __init__(self, weights: str | Path | None = None, head_motion: float = 1.0, blinks: bool = True):
+    def __init__(self, weights: str | Path | None = None, head_motion: float = 1.0, blinks: bool = True, heard_mouth: bool | None = None):
         from emohead.weights import resolve_weights
 
         spec = self.spec
         self.folder = Path(resolve_weights(weights or spec.weights_location, f"{spec.name} weights"))
         self.net = spec.load(spec.network).from_pretrained(self.folder)
         self.head_motion_scale, self.blinks = head_motion, blinks
-        self.mouth_gain = mouth_gain(self.folder)  # scripts/calibrate_mouth.py --write: a regression narrows the opening
+        mouth = mouth_settings(self.folder)  # scripts/calibrate_mouth.py --write: a regression narrows the opening
+        self.mouth_gain = mouth["gain"]
+        self.heard_mouth = mouth["heard"] if heard_mouth is None else heard_mouth
         self.emotion_gains = emotion_gains(self.folder)  # scripts/calibrate_emotion_gain.py --write: it also narrows the emotions
 
     def predict(self, inputs: MotionInputs) -> np.ndarray:
@@ -143,8 +148,11 @@ class LandmarkMotionModel(MotionModel):
                 neutral = dataclasses.replace(inputs, emotion=neutral_counterpart(inputs.emotion))
                 w_neutral = portrait.face_model.fit_blendshapes(portrait.neutral, self.predict(neutral))
                 w = amplify_emotion(w, w_neutral, gain)
-        w = widen_mouth(np.clip(w, 0.0, 1.0), self.mouth_gain)
-        np.clip(w, 0.0, 1.0, out=w)
+        w = np.clip(widen_mouth(np.clip(w, 0.0, 1.0), self.mouth_gain), 0.0, 1.0)
+        states = heard_states(inputs) if self.heard_mouth else None  # None without the asr extra: the network's mouth alone
+        if states is not None:
+            # the regression learnt its few training speakers' mouths; whisper's readout hears an unseen one's better
+            w = np.clip(with_heard_mouth(w, heard_opening(states), portrait.face_model.basis, inputs.phones, fps), 0.0, 1.0)
         # Blinks come from ``add_blinks``. The networks also learnt their training speakers' blinks, at fixed
         # places in the speech, which (fitted within bounds) shut the eyes fully on top of the seeded ones; a
         # one-second running median keeps the lids' sustained position (an emotion's) and drops those closures.

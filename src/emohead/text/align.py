@@ -31,6 +31,16 @@ class Phone:
     word_index: int | None = None
 
 
+PHRASE_PAUSE = 0.3  # seconds of silence between two spoken phones that end a phrase (the analytic model's pauses)
+
+
+def phrase_pauses(phones: list[Phone]) -> list[tuple[float, float]]:
+    """(end of a phrase, start of the next) for each pause of ``PHRASE_PAUSE`` seconds or more between two phones
+    that are not silence."""
+    spoken = [p for p in phones if p.label != "SIL"]
+    return [(a.end, b.start) for a, b in zip(spoken, spoken[1:]) if b.start - a.end >= PHRASE_PAUSE]
+
+
 def normalize_transcript(text: str) -> list[str]:
     """The words as spoken (``text.normalize``): "Don't stop at 3pm!" -> ["don't", "stop", "at", "three", "p", "m"]."""
     from emohead.text.normalize import spoken_words

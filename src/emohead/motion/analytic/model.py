@@ -22,14 +22,12 @@ from emohead import dims
 from emohead.audio.features import vocal_effort_db
 from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
 from emohead.face import blendshapes as bs
-from emohead.face.model import lip_gap_gradient
-from emohead.motion.analytic.heard import heard_opening, heard_states, mixed_opening
 from emohead.motion.analytic.visemes import BILABIAL, target
 from emohead.motion.animate import add_blinks, add_emotion, closed_neutral, loudness, scaled_head_motion, smooth
 from emohead.motion.base import Motion, MotionInputs, MotionModel
-from emohead.text.align import Phone
+from emohead.motion.heard import OPENING, heard_opening, heard_states, with_heard_mouth
+from emohead.text.align import Phone, phrase_pauses
 
-OPENING = bs.indices(("jawOpen", "mouthLowerDownLeft", "mouthLowerDownRight", "mouthUpperUpLeft", "mouthUpperUpRight", "mouthFunnel"))
 SPEECH = bs.indices(bs.SPEECH_CHANNELS + ("mouthSmileLeft", "mouthSmileRight"))
 JAW = bs.INDEX["jawOpen"]
 # How wide the mouth opens, calibrated on real talking video: `python scripts/calibrate_mouth.py` re-creates 71
@@ -78,12 +76,12 @@ END_DROP_DB = 12.0
 # part while the speaker breathes in, until the next phrase. In the weekly address (the one calibration clip with
 # pauses inside speech: six of 0.35 s or more, its picture put in step with its sound, ``data.corpus.AV_OFFSETS``)
 # the real opening over its 95th percentile is 0.18-0.27 at 0.2-0.3 s into a pause and 0.58-0.69 from 0.5 s on,
-# where the visemes gave under 0.05. So from ``PAUSE_CLOSE`` seconds into a pause of ``PAUSE_MIN`` seconds or more,
+# where the visemes gave under 0.05. So from ``PAUSE_CLOSE`` seconds into a pause of ``PHRASE_PAUSE`` seconds or more,
 # the lips part to ``PAUSE_OPEN`` of the open vowel's opening over ``PAUSE_RISE`` seconds (a half cosine) and stay
 # parted to the next phrase. Grid-searched on that clip alone (shares 0.2-0.4, delays 0.2-0.4 s, rises 0.2-0.6 s):
 # its r 0.453 -> 0.486; no other calibration clip has such a pause. The GRID sentences and the breath before the
 # first words are untouched: a speaker waiting to begin rests with the lips closed.
-PAUSE_MIN, PAUSE_CLOSE, PAUSE_RISE, PAUSE_OPEN = 0.3, 0.3, 0.4, 0.3
+PAUSE_CLOSE, PAUSE_RISE, PAUSE_OPEN = 0.3, 0.4, 0.3  # in pauses of text.align.PHRASE_PAUSE (0.3 s) or more
 LIP_SEAL = 0.92  # how much of the opening a bilabial's closure takes away at its centre
 # How far a phone's shape reaches into its neighbours: its dominance falls by 1/e every ``COARTICULATION_DECAY``
 # seconds outside it (Cohen & Massaro's time constant). Chosen on the 71 calibration clips of
@@ -168,42 +166,15 @@ def breath_envelope(phones: list[Phone], n_frames: int, fps: float, lag: float =
 
 
 def pause_envelope(phones: list[Phone], n_frames: int, fps: float, lag: float = 0.0) -> np.ndarray:
-    """(T,) in [0, 1]: the lips part in each pause of ``PAUSE_MIN`` seconds or more between two phones that are not
-    silence, rising from ``PAUSE_CLOSE`` seconds after the first one ends over ``PAUSE_RISE`` seconds and held until
-    the second one starts, on frames sampled as :func:`viseme_curves` samples them."""
+    """(T,) in [0, 1]: the lips part in each pause between phrases (``text.align.phrase_pauses``), rising from
+    ``PAUSE_CLOSE`` seconds after the first one ends over ``PAUSE_RISE`` seconds and held until the second one
+    starts, on frames sampled as :func:`viseme_curves` samples them."""
     t = (np.arange(n_frames) + 0.5) / fps - lag
     out = np.zeros(n_frames, np.float32)
     for end, start in phrase_pauses(phones):
         inside = (t >= end) & (t < start)
         rise = np.clip((t[inside] - end - PAUSE_CLOSE) / PAUSE_RISE, 0.0, 1.0)
         out[inside] = np.maximum(out[inside], 0.5 - 0.5 * np.cos(np.pi * rise))
-    return out
-
-
-def phrase_pauses(phones: list[Phone]) -> list[tuple[float, float]]:
-    """(end of a phrase, start of the next) for each pause of ``PAUSE_MIN`` seconds or more between two phones that
-    are not silence."""
-    spoken = [p for p in phones if p.label != "SIL"]
-    return [(a.end, b.start) for a, b in zip(spoken, spoken[1:]) if b.start - a.end >= PAUSE_MIN]
-
-
-def with_heard_mouth(
-    curves: np.ndarray, closure: np.ndarray, heard: np.ndarray, basis: np.ndarray, phones: list[Phone], fps: float, lag: float = 0.0
-) -> np.ndarray:
-    """``curves`` (T, 52) with the jaw moved so that the inner-lip gap they open (sealed as :class:`AnalyticMotionModel`
-    seals it) keeps its mean and spread but takes half its shape from ``heard`` (T,), the opening whisper's states
-    predict (``heard.mixed_opening``). Where a bilabial seals the lips the seal still wins. Not in pauses between
-    phrases (``phrase_pauses``, eased over 0.1 s): the readout was fitted on sentences that hardly pause inside,
-    and the pause's closing and parted lips are calibrated on the weekly address."""
-    grad = lip_gap_gradient(basis)
-    gap = (curves[:, OPENING] * (1.0 - LIP_SEAL * closure)[:, None]) @ grad[OPENING]
-    t = (np.arange(len(gap)) + 0.5) / fps - lag
-    paused = np.zeros(len(gap), np.float32)
-    for end, start in phrase_pauses(phones):
-        paused[(t >= end) & (t < start)] = 1.0
-    mix = 1.0 - np.clip(smooth(paused, 0.05, fps), 0.0, 1.0)
-    out = curves.copy()
-    out[:, JAW] += mix * (mixed_opening(gap, heard[: len(gap)]) - gap) / grad[JAW]
     return out
 
 
@@ -239,7 +210,8 @@ class AnalyticMotionModel(MotionModel):
             curves[:, OPENING] = np.maximum(curves[:, OPENING], np.maximum(breath, pause)[:, None] * target("AH")[0][OPENING])
             states = heard_states(inputs)  # whisper's encoder, with the asr extra: the mouth as this voice sounds
             if states is not None:
-                curves = with_heard_mouth(curves, closure, heard_opening(states), inputs.portrait.face_model.basis, phones, fps, VISEME_LAG)
+                kept = 1.0 - LIP_SEAL * closure  # the gap is measured sealed: a bilabial still closes the lips
+                curves = with_heard_mouth(curves, heard_opening(states), inputs.portrait.face_model.basis, phones, fps, VISEME_LAG, kept)
         else:
             curves, closure = envelope_curves(energy, fps), np.zeros(n, np.float32)
         return curves, closure

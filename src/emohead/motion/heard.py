@@ -1,6 +1,7 @@
-"""The mouth as whisper's encoder hears it, mixed with the visemes (the analytic model, with the ``asr`` extra).
+"""The mouth as whisper's encoder hears it, mixed with a motion model's own (with the ``asr`` extra).
 
-The visemes know which sound is said and when, from the aligned phones; they do not hear how this speaker says it.
+The analytic model's visemes know which sound is said and when, from the aligned phones; they do not hear how this
+speaker says it.
 Whisper's encoder, trained on many voices, does: a linear readout of its states (each frame with ``CONTEXT``
 neighbours on either side; ridge regression, no network) follows the real inner-lip opening of speakers it was not
 fitted on. ``scripts/fit_mouth_probe.py`` fits it on real talking video (GRID s1 sentences 0:760 of the corpus and
@@ -12,6 +13,11 @@ curve is put on its scale, mixed with it half and half (``SHARE``), and the diff
 share was set to an equal mix before anything was scored (harness in benchmarks/README.md, "The mouth as whisper
 hears it"): left-out speakers 0.680 -> 0.773, the 199 unseen s1 sentences 0.826 -> 0.902, the validation clip
 0.688 -> 0.705. Without the ``asr`` extra (no whisper) or without a recording on disk, the visemes are used alone.
+
+The trained landmark models (eapc, mul2lm) mix it in the same way when asked (``heard_mouth=True``, or ``"heard": true``
+in their weights folder's ``mouth.json``, whose gain is then calibrated with it): held back, their mouths follow
+unseen speakers better with it (eapc 0.523 -> 0.691, mul2lm 0.587 -> 0.713), but their openings' range matches the
+real speakers' on one clip fewer, so the bundles leave it off (weights README, "The heard mouth for eapc and mul2lm").
 """
 
 from __future__ import annotations
@@ -22,6 +28,13 @@ import numpy as np
 
 from emohead.dims import WHISPER_DIM
 from emohead.errors import EmoheadError
+from emohead.face import blendshapes as bs
+from emohead.face.model import lip_gap_gradient
+from emohead.motion.animate import smooth
+from emohead.text.align import Phone, phrase_pauses
+
+OPENING = bs.indices(bs.OPENING_CHANNELS)
+JAW = bs.INDEX["jawOpen"]
 
 NAME = "mouth_probe"  # bundled weights: assets/weights/mouth_probe
 CONTEXT = 2  # frames either side of each whisper state the readout sees
@@ -78,3 +91,25 @@ def heard_states(inputs) -> np.ndarray | None:
     from emohead.motion.speech import speech_frames
 
     return speech_frames("whisper", inputs)
+
+
+def with_heard_mouth(
+    curves: np.ndarray, heard: np.ndarray, basis: np.ndarray, phones: list[Phone], fps: float, lag: float = 0.0, kept=None
+) -> np.ndarray:
+    """``curves`` (T, 52) with the jaw moved so that the inner-lip gap their opening channels give keeps its mean and
+    spread but takes half its shape from ``heard`` (T,), the opening whisper's states predict (``mixed_opening``).
+    ``kept`` (T,), where given, is the share of the opening a bilabial seal leaves (the analytic model's): the gap is
+    measured sealed, so the seal still wins. Not in pauses between phrases (``text.align.phrase_pauses``, phones
+    shifted by ``lag`` seconds, eased over 0.1 s): the readout was fitted on sentences that hardly pause inside, and
+    the pause's closing and parted lips are calibrated on the weekly address."""
+    grad = lip_gap_gradient(basis)
+    opening = curves[:, OPENING] if kept is None else curves[:, OPENING] * kept[:, None]
+    gap = opening @ grad[OPENING]
+    t = (np.arange(len(gap)) + 0.5) / fps - lag
+    paused = np.zeros(len(gap), np.float32)
+    for end, start in phrase_pauses(phones):
+        paused[(t >= end) & (t < start)] = 1.0
+    mix = 1.0 - np.clip(smooth(paused, 0.05, fps), 0.0, 1.0)
+    out = curves.copy()
+    out[:, JAW] += mix * (mixed_opening(gap, heard[: len(gap)]) - gap) / grad[JAW]
+    return out
