@@ -252,3 +252,24 @@ def test_without_whisper_the_mouth_is_the_visemes_alone(demo_inputs, monkeypatch
     spread = np.ptp(np.percentile(alone, [5, 95]))
     assert abs(np.ptp(np.percentile(with_heard, [5, 95])) - spread) < 0.25 * spread
     assert np.corrcoef(with_heard, alone)[0, 1] > 0.7
+
+
+@pytest.mark.parametrize("model", ["emospeaker", "medtalk", "mfetalk"])
+def test_a_weights_folder_asking_for_the_heard_mouth_is_refused_by_a_model_that_cannot_mix_it(model, tmp_path):
+    """``"heard": true`` in ``mouth.json`` switches whisper's heard mouth on for eapc and mul2lm; the other trained
+    models do not mix it, so their weights folder asking for it is a one-line error, not a setting quietly ignored."""
+    import json
+    import shutil
+
+    from emohead.errors import EmoheadError
+    from emohead.motion import get_spec
+    from emohead.motion.animate import MOUTH_FILE
+    from emohead.weights import resolve_weights
+
+    folder = shutil.copytree(resolve_weights(get_spec(model).weights_location, model), tmp_path / model)
+    mouth = json.loads((folder / MOUTH_FILE).read_text())
+    (folder / MOUTH_FILE).write_text(json.dumps({**mouth, "heard": True}))
+    with pytest.raises(EmoheadError, match="only eapc and mul2lm mix in"):
+        emohead.load_motion_model(model, weights=folder)
+    (folder / MOUTH_FILE).write_text(json.dumps(mouth))
+    assert emohead.load_motion_model(model, weights=folder).mouth_gain == mouth["gain"]

@@ -32,7 +32,7 @@ from emohead import dims
 from emohead.emotion.vocabulary import EMOTIONS
 from emohead.errors import EmoheadError
 from emohead.face import blendshapes as bs
-from emohead.motion.animate import absolute_pose, add_blinks, add_emotion
+from emohead.motion.animate import absolute_pose, add_blinks, add_emotion, mouth_gain
 from emohead.motion.base import Motion, MotionInputs, MotionModel
 from emohead.motion.emospeaker.network import EMO, EXP
 from emohead.motion.speech import speech_frames
@@ -42,7 +42,6 @@ WINDOWS = (20, 15, 10, 5, 2)
 LEVELS = (1, 2, 3)
 POSE_WINDOW = 20
 TABLE = "intensity_table.json"
-MOUTH = "mouth.json"  # the mouth's amplitude gain, calibrated on real talking clips (scripts/calibrate_mouth.py)
 I_EXP, I_EMO = bs.indices(EXP), bs.indices(EMO)
 
 
@@ -71,15 +70,13 @@ class EmoSpeakerMotionModel(MotionModel):
         doc = json.loads(path.read_text()) if path.is_file() else {}
         self.table = doc.get("strength")
         self.emotion_gain: dict[str, float] = doc.get("gain", {})
-        mouth = Path(folder) / MOUTH
-        self.mouth_gain = float(json.loads(mouth.read_text())["gain"]) if mouth.is_file() else 1.0
+        self.mouth_gain = mouth_gain(folder)
 
     def save_pretrained(self, directory) -> None:
-        """The network and its calibration (intensity table, mouth gain)."""
+        """The network and its calibration (intensity table; the base class copies the mouth gain)."""
         super().save_pretrained(directory)
-        for name in (TABLE, MOUTH):
-            if (self.folder / name).is_file():
-                shutil.copyfile(self.folder / name, Path(directory) / name)
+        if (self.folder / TABLE).is_file():
+            shutil.copyfile(self.folder / TABLE, Path(directory) / TABLE)
 
     def cell(self, emotion: str, intensity: float) -> tuple[int, int]:
         """(level, window) for ``emotion`` at a continuous ``intensity``: the matrix cell whose measured strength
