@@ -92,8 +92,10 @@ def test_page_generates_a_playable_video(browser, tmp_path, demo_portrait, demo_
         assert browser.find_element(By.CSS_SELECTOR, "input[name=kind][value=voice]").get_attribute("disabled")
         model = Select(browser.find_element(By.ID, "model"))
         assert not browser.find_element(By.ID, "matrix").is_displayed()
+        assert not browser.find_element(By.ID, "heard").is_displayed()
         model.select_by_value("eapc")
         assert not browser.find_element(By.CSS_SELECTOR, "input[name=kind][value=voice]").get_attribute("disabled")
+        assert browser.find_element(By.ID, "heard").is_displayed()  # a landmark model may hear the voice for its mouth
         model.select_by_value("emospeaker")  # its intensity-matrix cell appears; voice is not one of its kinds
         assert browser.find_element(By.ID, "matrix").is_displayed()
         assert browser.find_element(By.CSS_SELECTOR, "input[name=kind][value=voice]").get_attribute("disabled")
@@ -104,6 +106,7 @@ def test_page_generates_a_playable_video(browser, tmp_path, demo_portrait, demo_
         assert not browser.find_element(By.ID, "diffusion").is_displayed()
         model.select_by_value("mfetalk")  # a diffusion model: its sampler's steps and guidance appear
         assert browser.find_element(By.ID, "diffusion").is_displayed()
+        assert not browser.find_element(By.ID, "heard").is_displayed()
         model.select_by_value("analytic")
         assert browser.find_element(By.CSS_SELECTOR, "input[name=kind][value=text]").get_attribute("disabled")
 

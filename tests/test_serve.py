@@ -39,6 +39,9 @@ def test_job_options_take_cli_names_and_convert_csv_strings():
     cell = JobRequest.parse({"model": "emospeaker", "emospeaker-window": "5", "intensity_level": 2})
     assert cell.generate_kwargs() == {"model": "emospeaker", "model_options": {"window": 5, "intensity_level": 2}}
     cell.check()
+    heard = JobRequest.parse({"model": "mul2lm", "heard-mouth": "yes"})
+    assert heard.generate_kwargs() == {"model": "mul2lm", "model_options": {"heard_mouth": True}}
+    heard.check()
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,7 @@ OPTIONS: dict[str, tuple[type, str]] = {
     "steps": (int, "mfetalk: DDIM sampling steps"),
     "guidance": (float, "mfetalk: classifier-free guidance scale"),
     "samples": (int, "mfetalk: motions drawn and averaged (1 = one draw)"),
+    "heard_mouth": (bool, "eapc, mul2lm: half the mouth's shape from what whisper hears in the voice"),
 }
 # option -> the model's own name
 _MODEL_OPTIONS = {
@@ -43,6 +44,7 @@ _MODEL_OPTIONS = {
     "steps": "steps",
     "guidance": "guidance",
     "samples": "samples",
+    "heard_mouth": "heard_mouth",
 }
 # file fields: uploads for the server, paths (relative to the jobs file) for the batch runner
 FILES = ("portrait", "audio", "reference_portrait")

@@ -13,4 +13,5 @@ SPEC = ModelSpec(
     weights="eapc",
     extra="train",
     conditions=frozenset({"label", "timeline", "intensity_curve", "voice"}),
+    options={"heard_mouth": "--heard-mouth"},
 )

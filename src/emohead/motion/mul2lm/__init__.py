@@ -13,4 +13,5 @@ SPEC = ModelSpec(
     weights="mul2lm",
     extra="train",
     conditions=frozenset({"label", "timeline", "intensity_curve", "reference"}),
+    options={"heard_mouth": "--heard-mouth"},
 )
