@@ -477,3 +477,23 @@ def test_a_landmark_model_animates_long_speech_window_by_window(model, demo_port
     keep = k - 2 * motion_model.window  # before the first window that reaches the cut (and its MFCC context)
     assert whole.shape[0] == inputs.n_frames and short.shape[0] == k and keep >= 50
     np.testing.assert_allclose(short[:keep], whole[:keep], atol=1e-5)
+
+
+def test_the_heard_mouth_asked_for_where_it_cannot_be_heard_is_a_one_line_error(monkeypatch, demo_portrait, short_audio):
+    """``--heard-mouth`` reads the recording with whisper: without the asr extra the model refuses it when loaded, and
+    given inputs with no recording on disk it refuses to animate them, rather than quietly using its own mouth."""
+    import dataclasses
+
+    import emohead
+    import emohead.motion.landmarks as landmarks
+    from emohead.errors import EmoheadError
+
+    inputs = emohead.analyze(demo_portrait, short_audio, transcript="And so my fellow Americans")
+    model = emohead.load_motion_model("eapc", heard_mouth=True)
+    assert not np.allclose(model.generate(inputs).blendshapes, emohead.load_motion_model("eapc").generate(inputs).blendshapes)
+    with pytest.raises(EmoheadError, match="reads the recording from a file"):
+        model.generate(dataclasses.replace(inputs, audio_path=None))
+    monkeypatch.setattr(landmarks, "whisper_available", lambda: False)
+    with pytest.raises(EmoheadError, match=r"pip install 'emohead\[asr\]'"):
+        emohead.load_motion_model("mul2lm", heard_mouth=True)
+    assert not emohead.load_motion_model("mul2lm").heard_mouth  # off, as bundled: no whisper needed

@@ -17,11 +17,13 @@ from emohead import dims
 from emohead.emotion.condition import EmotionCondition
 from emohead.emotion.prototypes import EXPRESSIVE, load_prototypes
 from emohead.emotion.vocabulary import EMOTIONS
+from emohead.errors import EmoheadError
 from emohead.face import blendshapes as bs
 from emohead.face.ibug68 import to_ibug68
 from emohead.motion.animate import EMOTION_FILE, add_blinks, mouth_settings, scaled_head_motion, smooth, widen_mouth
 from emohead.motion.base import Motion, MotionInputs, MotionModel
 from emohead.motion.heard import heard_opening, heard_states, with_heard_mouth
+from emohead.text.asr import whisper_available
 
 BLINK_WINDOW = dims.FPS  # frames: longer than a blink (0.1-0.4 s), shorter than an emotion's change
 EMOTION_SMOOTH = 0.08  # seconds (Gaussian sigma) over which the amplified emotion change is smoothed
@@ -124,6 +126,8 @@ class LandmarkMotionModel(MotionModel):
         mouth = mouth_settings(self.folder)  # scripts/calibrate_mouth.py --write: a regression narrows the opening
         self.mouth_gain = mouth["gain"]
         self.heard_mouth = mouth["heard"] if heard_mouth is None else heard_mouth
+        if self.heard_mouth and not whisper_available():
+            raise EmoheadError(f"{spec.name}: the heard mouth (--heard-mouth) reads the voice with whisper: pip install 'emohead[asr]'")
         self.emotion_gains = emotion_gains(self.folder)  # scripts/calibrate_emotion_gain.py --write: it also narrows the emotions
 
     def predict(self, inputs: MotionInputs) -> np.ndarray:
@@ -149,9 +153,10 @@ class LandmarkMotionModel(MotionModel):
                 w_neutral = portrait.face_model.fit_blendshapes(portrait.neutral, self.predict(neutral))
                 w = amplify_emotion(w, w_neutral, gain)
         w = np.clip(widen_mouth(np.clip(w, 0.0, 1.0), self.mouth_gain), 0.0, 1.0)
-        states = heard_states(inputs) if self.heard_mouth else None  # None without the asr extra: the network's mouth alone
-        if states is not None:
-            # the regression learnt its few training speakers' mouths; whisper's readout hears an unseen one's better
+        if self.heard_mouth:  # the regression learnt its few training speakers' mouths; whisper's readout hears others'
+            states = heard_states(inputs)
+            if states is None:
+                raise EmoheadError(f"{self.name}: the heard mouth (--heard-mouth) reads the recording from a file; analyse a file's audio")
             w = np.clip(with_heard_mouth(w, heard_opening(states), portrait.face_model.basis, inputs.phones, fps), 0.0, 1.0)
         # Blinks come from ``add_blinks``. The networks also learnt their training speakers' blinks, at fixed
         # places in the speech, which (fitted within bounds) shut the eyes fully on top of the seeded ones; a
