@@ -193,7 +193,7 @@ def analyze_audio(
     if align_whole:
         phones = phones_for_speech(np.concatenate(kept), words, aligner, asr, notes=notes)[0]
     if not any(p.label != "SIL" for p in phones):
-        notes.append("no speech sounds recognised; the mouth follows the loudness of the audio (acoustic fallback)")
+        notes.append("no speech sounds recognised: the default model's mouth follows the loudness of the audio (acoustic fallback)")
     return feats, phones, feats.duration
 
 
