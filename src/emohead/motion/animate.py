@@ -13,6 +13,7 @@ import numpy as np
 
 from emohead import dims
 from emohead.emotion.vocabulary import EMOTIONS
+from emohead.errors import EmoheadError
 from emohead.face import blendshapes as bs
 from emohead.face.model import INNER_LIPS, lip_gap_gradient
 
@@ -167,8 +168,6 @@ def mouth_settings(folder) -> dict:
 def mouth_gain(folder) -> float:
     """The gain in ``folder/mouth.json`` (1 when there is none: a fresh training run), for a model that does not mix
     in the heard mouth: a file asking for it is a one-line error, not ignored."""
-    from emohead.errors import EmoheadError
-
     settings = mouth_settings(folder)
     if settings["heard"]:
         raise EmoheadError(f'{folder}/{MOUTH_FILE} asks for the heard mouth, which only eapc and mul2lm mix in: remove its "heard" entry')

@@ -29,7 +29,6 @@ from emohead.motion.heard import OPENING, heard_opening, heard_states, with_hear
 from emohead.text.align import Phone, phrase_pauses
 
 SPEECH = bs.indices(bs.SPEECH_CHANNELS + ("mouthSmileLeft", "mouthSmileRight"))
-JAW = bs.INDEX["jawOpen"]
 # How wide the mouth opens, calibrated on real talking video: `python scripts/calibrate_mouth.py` re-creates 71
 # real clips of 8 speakers that nothing held back is among (CREMA-D, GRID, GRID s1, the weekly address) and
 # measures the generated opening against the real speaker's 5-95 % range (benchmarks/README.md). Two parts:
