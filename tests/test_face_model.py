@@ -107,3 +107,25 @@ def test_display_gain_enlarges_a_requested_expression_and_leaves_the_rest_and_th
     assert abs(gap(fm.canonical(demo_face.neutral, w, rest)[1]) - gap(plain.canonical(demo_face.neutral, w, rest)[1])) < 1e-4
     # no rest named (analysis, and faces shown as measured): the basis alone
     assert np.allclose(fm.canonical(demo_face.neutral, sad[None])[0], plain.canonical(demo_face.neutral, sad[None])[0])
+
+
+def test_display_gain_opens_and_narrows_the_eyes_by_the_gain_too(demo_face):
+    """Wide eyes (fear, surprise) and a squint (anger, a smile) change each eye's lid gap by the gain like the
+    brows, not by the basis alone as the display's smoothing, wider than an eye is tall, left them."""
+    from emohead.face.model import EYE_LIDS
+
+    fm = demo_face.face_model
+    plain = FaceModel(fm.template, fm.basis, dict(fm.info, display_gain=1.0))
+    rest = demo_face.blendshapes
+
+    def lid_gaps(model, channels):
+        w = rest.copy()
+        for name, v in channels.items():
+            w[bs.INDEX[name]] = min(w[bs.INDEX[name]] + v, 1.0)
+        at_rest, shown = model.canonical(demo_face.neutral, np.stack([rest, w]), rest)
+        return np.array([[(m[lo, 1] - m[up, 1]).mean() for up, lo in EYE_LIDS.values()] for m in (at_rest, shown)])
+
+    for channels in ({"eyeWideLeft": 0.5, "eyeWideRight": 0.5}, {"eyeSquintLeft": 0.4, "eyeSquintRight": 0.4}):
+        gained, basis_only = (np.diff(lid_gaps(m, channels), axis=0)[0] for m in (fm, plain))
+        assert np.all(np.abs(basis_only) > 0.01)  # the basis itself moves the lids
+        assert np.allclose(gained, fm.info["display_gain"] * basis_only, rtol=0.05)

@@ -25,12 +25,22 @@ from emohead.face.geometry import RIGID_VERTICES, apply_pose, pose_from_similari
 
 N_VERTICES = dims.N_MESH
 INNER_LIPS = (np.array([82, 13, 312]), np.array([87, 14, 317]))  # upper / lower inner-lip mesh vertices
+# blink channel -> the middle of that eye's upper / lower lid (mesh vertices)
+EYE_LIDS = {
+    "eyeBlinkRight": (np.array([158, 159, 160]), np.array([144, 145, 153])),
+    "eyeBlinkLeft": (np.array([385, 386, 387]), np.array([373, 374, 380])),
+}
+
+
+def gap_gradient(basis: np.ndarray, upper: np.ndarray, lower: np.ndarray) -> np.ndarray:
+    """(52,) change of the vertical gap between two rows of vertices (canonical units) per unit of each channel:
+    the gap is linear in w."""
+    return basis[:, lower, 1].mean(1) - basis[:, upper, 1].mean(1)
 
 
 def lip_gap_gradient(basis: np.ndarray) -> np.ndarray:
-    """(52,) change of the inner-lip gap (canonical units) per unit of each channel: the gap is linear in w."""
-    upper, lower = INNER_LIPS
-    return basis[:, lower, 1].mean(1) - basis[:, upper, 1].mean(1)
+    """(52,) change of the inner-lip gap per unit of each channel."""
+    return gap_gradient(basis, *INNER_LIPS)
 
 
 def canonicalize(points: np.ndarray, template: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,7 +99,9 @@ class FaceModel:
     the smoothed basis row, faded to none at the face oval, on :func:`display_channels`, per unit of departure
     from a ``rest`` expression that a motion model names (the relaxed face an emotion is put on; a portrait
     keeping its own expression rests at its own). What it would add to the inner-lip gap is taken back along
-    the jaw: speech owns the gap.
+    the jaw: speech owns the gap. Each eye's lid gap, which the smoothing (wider than the eye is tall) would
+    leave almost as the basis draws it, opens or closes by the gain like the rest: what the display adds to it
+    is made (gain - 1) x the basis row's own change, the difference added along that eye's blink row.
     """
 
     template: np.ndarray
@@ -109,6 +121,11 @@ class FaceModel:
             weights, smooth = gain_vertex_weights(self.template), gain_smoother(self.template)
             for k in bs.indices(display_channels()):
                 display[k] = extra_displacement(self.basis[k], gain, weights, smooth)
+            shown = np.isin(np.arange(bs.COUNT), bs.indices(display_channels()))
+            for blink, lids in EYE_LIDS.items():  # the lid gap as the gain asks, not as the smoothing leaves it
+                short = np.where(shown, (gain - 1.0) * gap_gradient(self.basis, *lids) - gap_gradient(display, *lids), 0.0)
+                lid = self.basis[bs.INDEX[blink]]
+                display += (short / gap_gradient(lid[None], *lids)[0])[:, None, None] * lid[None]
         jaw = bs.INDEX["jawOpen"]
         undo = lip_gap_gradient(display) / lip_gap_gradient(self.basis)[jaw]  # (52,) jaw per unit of each channel
         self.display = display - undo[:, None, None] * self.basis[jaw][None]
