@@ -129,3 +129,25 @@ def test_display_gain_opens_and_narrows_the_eyes_by_the_gain_too(demo_face):
         gained, basis_only = (np.diff(lid_gaps(m, channels), axis=0)[0] for m in (fm, plain))
         assert np.all(np.abs(basis_only) > 0.01)  # the basis itself moves the lids
         assert np.allclose(gained, fm.info["display_gain"] * basis_only, rtol=0.05)
+
+
+def test_display_gain_keeps_a_frown_and_a_lowered_brow_in_shape_and_carries_the_forehead_with_a_raised_brow(demo_face):
+    """Under the display gain a frown's lip corners drop and a lowered brow's inner end comes down by well over half
+    the basis's own again (smoothed as widely as a raised brow's, they kept 0.4 of it), while a raised brow still
+    lifts the forehead above it (no tear at the hairline)."""
+    fm = demo_face.face_model
+    basis, extra = fm.basis, fm.display
+    lips = (basis[:, 13] + basis[:, 14]) / 2, (extra[:, 13] + extra[:, 14]) / 2
+
+    def drop(rows, mid, vertex, channel):
+        return float(rows[bs.INDEX[channel], vertex, 1] - mid[bs.INDEX[channel], 1])
+
+    for channel, corner in (("mouthFrownLeft", 291), ("mouthFrownRight", 61)):
+        assert drop(extra, lips[1], corner, channel) > 0.5 * drop(basis, lips[0], corner, channel) > 0.02
+    inner_brow = {"browDownLeft": 336, "browDownRight": 107}
+    for channel, vertex in inner_brow.items():
+        assert extra[bs.INDEX[channel], vertex, 1] > 0.5 * basis[bs.INDEX[channel], vertex, 1] > 0.01
+    raise_, brow, forehead = bs.INDEX["browInnerUp"], [66, 296], [108, 337]  # each brow and the forehead above it
+    stretch = basis[raise_, brow, 1] - basis[raise_, forehead, 1]  # the basis's raised brow stretches the skin above
+    assert np.all(stretch < -0.02)
+    assert np.all(np.abs(extra[raise_, brow, 1] - extra[raise_, forehead, 1]) < 0.4 * np.abs(stretch))  # the gain's does not

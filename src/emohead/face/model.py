@@ -51,6 +51,11 @@ def canonicalize(points: np.ndarray, template: np.ndarray) -> tuple[np.ndarray, 
 
 
 GAIN_SPREAD = 0.12  # eye-distances: the Gaussian over which a gain's extra displacement is shared with neighbours
+# The display gain shares a raised brow's extra displacement that wide (it carries the forehead above it: no tear at
+# the hairline), every other channel's over half of it, so that a lowered brow, a mouth corner or a wrinkled nose
+# keeps its shape (at 0.12 a frown's lip corners moved by 1.4 times the basis, not 2; benchmarks/README.md).
+DISPLAY_SPREAD = {"browInnerUp": GAIN_SPREAD, "browOuterUpLeft": GAIN_SPREAD, "browOuterUpRight": GAIN_SPREAD}
+DISPLAY_SPREAD_LOCAL = 0.06
 GAIN_FADE = 0.3  # eye-distances inside the face oval over which a gain fades in from none
 
 
@@ -63,10 +68,10 @@ def gain_vertex_weights(template: np.ndarray) -> np.ndarray:
     return np.clip(dist / GAIN_FADE, 0.0, 1.0).astype(np.float32)
 
 
-def gain_smoother(template: np.ndarray) -> np.ndarray:
-    """(478, 478) row-normalised Gaussian weights over the template's surface (x, y)."""
+def gain_smoother(template: np.ndarray, spread: float = GAIN_SPREAD) -> np.ndarray:
+    """(478, 478) row-normalised Gaussian weights (sigma ``spread``, eye-distances) over the template's surface (x, y)."""
     d2 = ((template[:, None, :2] - template[None, :, :2]) ** 2).sum(-1)
-    w = np.exp(-d2 / (2 * GAIN_SPREAD**2))
+    w = np.exp(-d2 / (2 * spread**2))
     return (w / w.sum(1, keepdims=True)).astype(np.float32)
 
 
@@ -118,9 +123,11 @@ class FaceModel:
         self.info["display_gain"] = float(gain)
         display = np.zeros_like(self.basis)
         if gain != 1.0:
-            weights, smooth = gain_vertex_weights(self.template), gain_smoother(self.template)
-            for k in bs.indices(display_channels()):
-                display[k] = extra_displacement(self.basis[k], gain, weights, smooth)
+            weights = gain_vertex_weights(self.template)
+            smoothers = {sp: gain_smoother(self.template, sp) for sp in {*DISPLAY_SPREAD.values(), DISPLAY_SPREAD_LOCAL}}
+            for name in display_channels():
+                smooth = smoothers[DISPLAY_SPREAD.get(name, DISPLAY_SPREAD_LOCAL)]
+                display[bs.INDEX[name]] = extra_displacement(self.basis[bs.INDEX[name]], gain, weights, smooth)
             shown = np.isin(np.arange(bs.COUNT), bs.indices(display_channels()))
             for blink, lids in EYE_LIDS.items():  # the lid gap as the gain asks, not as the smoothing leaves it
                 short = np.where(shown, (gain - 1.0) * gap_gradient(self.basis, *lids) - gap_gradient(display, *lids), 0.0)
