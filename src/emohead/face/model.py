@@ -101,7 +101,8 @@ class FaceModel:
     MediaPipe's scores and takes a portrait's own expression out of its identity shape (analysis:
     :meth:`identity_neutral`), but an expression requested with it is drawn too small to be recognised at a
     glance (MediaPipe's scores flatten out on strong expressions). ``display`` (52, 478, 3) adds (gain - 1) x
-    the smoothed basis row, faded to none at the face oval, on :func:`display_channels`, per unit of departure
+    the smoothed basis row (``DISPLAY_SPREAD``: a raised brow's widely, every other channel's half as widely),
+    faded to none at the face oval, on :func:`display_channels`, per unit of departure
     from a ``rest`` expression that a motion model names (the relaxed face an emotion is put on; a portrait
     keeping its own expression rests at its own). What it would add to the inner-lip gap is taken back along
     the jaw: speech owns the gap. Each eye's lid gap, which the smoothing (wider than the eye is tall) would
