@@ -5,8 +5,8 @@
 
 The analytic model's scale is the constant ``MOUTH_SCALE`` in its code; a trained model's is ``mouth.json``
 beside its weights (``--write DIR``: the gain that makes the median ratio over speakers 1, measured with the
-gain that DIR already has, so running it again refines it; ``"heard": true`` there, whisper's heard mouth mixed in,
-is measured with and kept).
+gain that DIR already has, so running it again refines it; ``"heard": true`` there, whisper's heard mouth mixed in
+at ``"heard_share"``, is measured with and kept).
 
 For each calibration clip (every real clip outside ``emohead.data.corpus.HELD_OUT_REAL`` in cremad/, grid/ and
 other/, plus the first ``--grid-s1`` GRID s1 sentences), the clip is re-created from its first frame with its
@@ -127,7 +127,7 @@ def main() -> None:
         gain = round(old / typical, 3)
         doc = {
             "gain": gain,
-            **({"heard": before["heard"]} if "heard" in before else {}),  # measured with it as the folder says: kept
+            **{k: before[k] for k in ("heard", "heard_share") if k in before},  # measured with them as the folder says: kept
             "median_ratio_before": round(typical, 3),  # the median over speakers of each speaker's median
             "clips": len(rows),
             "speakers": len(set(speakers)),

@@ -307,6 +307,7 @@ def test_a_condition_the_model_cannot_honour_is_refused_before_any_work(capsys, 
         (["--max-minutes", "nan"], "--max-minutes nan must be a positive number"),
         (["--intensity", "inf"], "intensity inf is out of range"),
         (["--heard-mouth"], "--heard-mouth applies to --model eapc / mul2lm only, not analytic"),
+        (["--no-heard-mouth"], "--heard-mouth applies to --model eapc / mul2lm only, not analytic"),
     ],
 )
 def test_options_are_checked_before_any_work(capsys, out_dir, demo_portrait, short_audio, args, fragment):

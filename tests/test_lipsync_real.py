@@ -83,10 +83,11 @@ def test_whisper_hears_a_held_back_speakers_mouth(monkeypatch):
 @pytest.mark.slow
 @pytest.mark.parametrize("model", ["eapc", "mul2lm"])
 def test_a_landmark_model_told_to_hear_the_voice_follows_a_held_back_speakers_mouth_better(model, tmp_path):
-    """GRID lwbsza is held back from training and from every fit. The bundled regressions follow that speaker's mouth
-    at r 0.53 (eapc) and 0.67 (mul2lm); with ``"heard": true`` in the weights folder's ``mouth.json`` half the
-    opening's shape comes from whisper's readout (``motion.heard``) and they follow it at 0.72 and 0.82. Off in the
-    bundle (weights README, "The heard mouth for eapc and mul2lm"), and the constructor's ``heard_mouth`` says so."""
+    """GRID lwbsza is held back from training and from every fit. The regressions alone follow that speaker's mouth at
+    r 0.53 (eapc) and 0.67 (mul2lm). The bundled eapc's ``mouth.json`` mixes a quarter of whisper's heard opening
+    into its shape (``"heard": true, "heard_share": 0.25``) and follows it at 0.63; mul2lm's leaves it off, and told
+    to hear (``"heard": true``, half by default) it follows at 0.82 (weights README, "The heard mouth for eapc and
+    mul2lm"). The constructor's ``heard_mouth`` says what the folder asks, and overrides it."""
     import json
     import shutil
 
@@ -95,11 +96,17 @@ def test_a_landmark_model_told_to_hear_the_voice_follows_a_held_back_speakers_mo
     from lipsync_real import evaluate
 
     bundled = emohead.load_motion_model(model)
-    assert not bundled.heard_mouth and emohead.load_motion_model(model, heard_mouth=True).heard_mouth
+    assert bundled.heard_mouth == (model == "eapc")
+    assert (
+        emohead.load_motion_model(model, heard_mouth=True).heard_mouth
+        and not emohead.load_motion_model(model, heard_mouth=False).heard_mouth
+    )
+    mouth = json.loads((bundled.folder / MOUTH_FILE).read_text())
     folder = shutil.copytree(bundled.folder, tmp_path / model)
-    mouth = json.loads((folder / MOUTH_FILE).read_text())
-    (folder / MOUTH_FILE).write_text(json.dumps({**mouth, "heard": True}))
+    (folder / MOUTH_FILE).write_text(json.dumps({**mouth, "heard": model != "eapc"}))  # the other way round
     clip = shared_data("video", "grid/lwbsza.mpg")
-    (alone,) = evaluate(clip, [model])
-    (heard,) = evaluate(clip, [model], {model: str(folder)})
-    assert heard["held_out"] and heard["pearson"] > 0.7 and heard["pearson"] > alone["pearson"] + 0.1, (alone, heard)
+    (as_bundled,) = evaluate(clip, [model])
+    (other,) = evaluate(clip, [model], {model: str(folder)})
+    alone, heard = (other, as_bundled) if model == "eapc" else (as_bundled, other)
+    floor, margin = (0.6, 0.08) if model == "eapc" else (0.7, 0.1)
+    assert heard["held_out"] and heard["pearson"] > floor and heard["pearson"] > alone["pearson"] + margin, (alone, heard)

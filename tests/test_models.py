@@ -490,10 +490,39 @@ def test_the_heard_mouth_asked_for_where_it_cannot_be_heard_is_a_one_line_error(
 
     inputs = emohead.analyze(demo_portrait, short_audio, transcript="And so my fellow Americans")
     model = emohead.load_motion_model("eapc", heard_mouth=True)
-    assert not np.allclose(model.generate(inputs).blendshapes, emohead.load_motion_model("eapc").generate(inputs).blendshapes)
+    assert not np.allclose(
+        model.generate(inputs).blendshapes, emohead.load_motion_model("eapc", heard_mouth=False).generate(inputs).blendshapes
+    )
     with pytest.raises(EmoheadError, match="reads the recording from a file"):
         model.generate(dataclasses.replace(inputs, audio_path=None))
     monkeypatch.setattr(landmarks, "whisper_available", lambda: False)
     with pytest.raises(EmoheadError, match=r"pip install 'emohead\[asr\]'"):
         emohead.load_motion_model("mul2lm", heard_mouth=True)
     assert not emohead.load_motion_model("mul2lm").heard_mouth  # off, as bundled: no whisper needed
+
+
+def test_the_heard_share_in_mouth_json_is_used_and_checked(tmp_path, demo_portrait, short_audio):
+    """``"heard_share"`` in a weights folder's ``mouth.json`` sets how much of the opening's shape the heard mouth
+    takes (the bundled eapc: a quarter): a larger share moves the mouth further from the network's own; a share
+    outside (0, 1] is a one-line error naming the file, not a silent default."""
+    import json
+    import shutil
+
+    import emohead
+    from emohead.errors import EmoheadError
+    from emohead.motion.animate import MOUTH_FILE
+
+    inputs = emohead.analyze(demo_portrait, short_audio, transcript="And so my fellow Americans")
+    bundled = emohead.load_motion_model("eapc")
+    assert bundled.heard_mouth and bundled.heard_share == 0.25
+    mouth = json.loads((bundled.folder / MOUTH_FILE).read_text())
+    folder = shutil.copytree(bundled.folder, tmp_path / "eapc")
+    own = emohead.load_motion_model("eapc", heard_mouth=False).generate(inputs).blendshapes
+    moved = {}
+    for share in (0.25, 0.75):
+        (folder / MOUTH_FILE).write_text(json.dumps({**mouth, "heard_share": share}))
+        moved[share] = float(np.abs(emohead.load_motion_model("eapc", weights=folder).generate(inputs).blendshapes - own).mean())
+    assert 0 < moved[0.25] < moved[0.75]
+    (folder / MOUTH_FILE).write_text(json.dumps({**mouth, "heard_share": 1.5}))
+    with pytest.raises(EmoheadError, match=r'mouth.json: "heard_share" must be a number above 0 and at most 1'):
+        emohead.load_motion_model("eapc", weights=folder)

@@ -108,11 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument(
         "--heard-mouth",
-        action="store_const",
-        const=True,
-        help="eapc, mul2lm: take half the mouth's shape from what whisper hears in the voice, as the default model does "
-        "(unseen speakers' lips followed better, held-back r 0.52 -> 0.69 eapc, 0.59 -> 0.71 mul2lm; the opening's range "
-        "matches theirs a little less often)",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="eapc, mul2lm: take part of the mouth's shape from what whisper hears in the voice, as the default model does "
+        "(default: as the weights folder's mouth.json says: on for the bundled eapc, a quarter of the shape, held-back r "
+        "0.52 -> 0.61; off for mul2lm, where --heard-mouth mixes in half, 0.59 -> 0.71, the opening's range matching real "
+        "speakers' a little less often)",
     )
     g.add_argument(
         "--motion-fps",

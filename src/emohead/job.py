@@ -35,7 +35,10 @@ OPTIONS: dict[str, tuple[type, str]] = {
     "steps": (int, "mfetalk: DDIM sampling steps"),
     "guidance": (float, "mfetalk: classifier-free guidance scale"),
     "samples": (int, "mfetalk: motions drawn and averaged (1 = one draw)"),
-    "heard_mouth": (bool, "eapc, mul2lm: half the mouth's shape from what whisper hears in the voice"),
+    "heard_mouth": (
+        bool,
+        "eapc, mul2lm: part of the mouth's shape from what whisper hears in the voice (default: as the weights say; on for eapc)",
+    ),
 }
 # option -> the model's own name
 _MODEL_OPTIONS = {

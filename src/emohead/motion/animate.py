@@ -155,14 +155,20 @@ EMOTION_FILE = "emotion.json"  # beside a landmark model's weights: its per-emot
 
 
 def mouth_settings(folder) -> dict:
-    """``folder/mouth.json``: the mouth ``gain`` (1 when there is none: a fresh training run) and whether whisper's
-    heard mouth is mixed in (``heard``, off unless the file says so: the gain was calibrated with it)."""
+    """``folder/mouth.json``: the mouth ``gain`` (1 when there is none: a fresh training run), whether whisper's
+    heard mouth is mixed in (``heard``, off unless the file says so: the gain was calibrated with it) and the heard
+    curve's ``share`` of the opening's shape (``heard_share``, 0 < share <= 1; ``motion.heard.SHARE`` when unsaid)."""
     import json
     from pathlib import Path
 
+    from emohead.motion.heard import SHARE
+
     path = Path(folder) / MOUTH_FILE
     doc = json.loads(path.read_text()) if path.is_file() else {}
-    return {"gain": float(doc.get("gain", 1.0)), "heard": bool(doc.get("heard", False))}
+    share = doc.get("heard_share", SHARE)
+    if not isinstance(share, (int, float)) or not 0.0 < share <= 1.0:
+        raise EmoheadError(f'{path}: "heard_share" must be a number above 0 and at most 1, not {share!r}')
+    return {"gain": float(doc.get("gain", 1.0)), "heard": bool(doc.get("heard", False)), "share": float(share)}
 
 
 def mouth_gain(folder) -> float:

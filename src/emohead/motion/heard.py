@@ -94,10 +94,18 @@ def heard_states(inputs) -> np.ndarray | None:
 
 
 def with_heard_mouth(
-    curves: np.ndarray, heard: np.ndarray, basis: np.ndarray, phones: list[Phone], fps: float, lag: float = 0.0, kept=None
+    curves: np.ndarray,
+    heard: np.ndarray,
+    basis: np.ndarray,
+    phones: list[Phone],
+    fps: float,
+    lag: float = 0.0,
+    kept=None,
+    share: float = SHARE,
 ) -> np.ndarray:
     """``curves`` (T, 52) with the jaw moved so that the inner-lip gap their opening channels give keeps its mean and
-    spread but takes half its shape from ``heard`` (T,), the opening whisper's states predict (``mixed_opening``).
+    spread but takes ``share`` of its shape (half by default) from ``heard`` (T,), the opening whisper's states
+    predict (``mixed_opening``).
     ``kept`` (T,), where given, is the share of the opening a bilabial seal leaves (the analytic model's): the gap is
     measured sealed, so the seal still wins. Not in pauses between phrases (``text.align.phrase_pauses``, phones
     shifted by ``lag`` seconds, eased over 0.1 s): the readout was fitted on sentences that hardly pause inside, and
@@ -111,5 +119,5 @@ def with_heard_mouth(
         paused[(t >= end) & (t < start)] = 1.0
     mix = 1.0 - np.clip(smooth(paused, 0.05, fps), 0.0, 1.0)
     out = curves.copy()
-    out[:, JAW] += mix * (mixed_opening(gap, heard[: len(gap)]) - gap) / grad[JAW]
+    out[:, JAW] += mix * (mixed_opening(gap, heard[: len(gap)], share) - gap) / grad[JAW]
     return out

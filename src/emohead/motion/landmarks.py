@@ -113,8 +113,8 @@ def amplify_emotion(requested: np.ndarray, neutral: np.ndarray, gain: np.ndarray
 class LandmarkMotionModel(MotionModel):
     """Base: loads its spec's network (bundled weights unless ``weights`` names a folder); subclasses implement
     :meth:`predict` -> (T, 68, 2 or 3) canonical landmarks. ``heard_mouth``: mix whisper's heard mouth into the
-    opening's shape (``motion.heard``); None does as the weights folder's ``mouth.json`` says, since its gain was
-    calibrated with it or without it."""
+    opening's shape (``motion.heard``, at the share the weights folder's ``mouth.json`` names); None does as that file
+    says, since its gain was calibrated with it or without it (the bundled eapc mixes it in, mul2lm does not)."""
 
     def __init__(self, weights: str | Path | None = None, head_motion: float = 1.0, blinks: bool = True, heard_mouth: bool | None = None):
         from emohead.weights import resolve_weights
@@ -126,6 +126,7 @@ class LandmarkMotionModel(MotionModel):
         mouth = mouth_settings(self.folder)  # scripts/calibrate_mouth.py --write: a regression narrows the opening
         self.mouth_gain = mouth["gain"]
         self.heard_mouth = mouth["heard"] if heard_mouth is None else heard_mouth
+        self.heard_share = mouth["share"]
         if self.heard_mouth and not whisper_available():
             raise EmoheadError(f"{spec.name}: the heard mouth (--heard-mouth) reads the voice with whisper: pip install 'emohead[asr]'")
         self.emotion_gains = emotion_gains(self.folder)  # scripts/calibrate_emotion_gain.py --write: it also narrows the emotions
@@ -157,7 +158,8 @@ class LandmarkMotionModel(MotionModel):
             states = heard_states(inputs)
             if states is None:
                 raise EmoheadError(f"{self.name}: the heard mouth (--heard-mouth) reads the recording from a file; analyse a file's audio")
-            w = np.clip(with_heard_mouth(w, heard_opening(states), portrait.face_model.basis, inputs.phones, fps), 0.0, 1.0)
+            heard = heard_opening(states)
+            w = np.clip(with_heard_mouth(w, heard, portrait.face_model.basis, inputs.phones, fps, share=self.heard_share), 0.0, 1.0)
         # Blinks come from ``add_blinks``. The networks also learnt their training speakers' blinks, at fixed
         # places in the speech, which (fitted within bounds) shut the eyes fully on top of the seeded ones; a
         # one-second running median keeps the lids' sustained position (an emotion's) and drops those closures.
