@@ -166,7 +166,7 @@ def mouth_settings(folder) -> dict:
     path = Path(folder) / MOUTH_FILE
     doc = json.loads(path.read_text()) if path.is_file() else {}
     share = doc.get("heard_share", SHARE)
-    if not isinstance(share, (int, float)) or not 0.0 < share <= 1.0:
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0.0 < share <= 1.0:
         raise EmoheadError(f'{path}: "heard_share" must be a number above 0 and at most 1, not {share!r}')
     return {"gain": float(doc.get("gain", 1.0)), "heard": bool(doc.get("heard", False)), "share": float(share)}
 
