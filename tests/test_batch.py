@@ -130,3 +130,21 @@ def test_batch_json_rows_run_in_process(tmp_path, demo_portrait, short_audio):
     with np.load(tmp_path / "out" / "m" / "one.npz") as z:
         assert z["blendshapes"].shape == (75, 52)
     assert not list((tmp_path / "out").glob("*.mp4")), "a row that names only a motion export renders no video"
+
+
+def test_a_row_finished_by_a_stopped_run_before_its_report_line_gets_one(tmp_path):
+    """A batch stopped after a row's video appeared but before its report line was written: the restart does not
+    redo the row, and the report still has its ``ok`` line (saying its time is unknown)."""
+    from emohead.batch import REPORT, run_batch
+
+    jobs = tmp_path / "jobs.csv"
+    jobs.write_text("portrait,audio,id\nface.jpg,voice.wav,clip00\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "clip00.mp4").write_bytes(b"finished")
+    (out / REPORT).write_text("row,id,status,seconds,output,error\n")  # the stopped run's report, without the line
+    counts = run_batch(jobs, out, progress=False)
+    assert counts == {"ok": 0, "failed": 0, "skipped": 1}
+    (line,) = _report(out)
+    assert line["id"] == "clip00" and line["status"] == "ok" and float(line["seconds"]) == 0 and "unknown" in line["error"]
+    assert (out / "clip00.mp4").read_bytes() == b"finished"

@@ -7,7 +7,8 @@
 - A failed row never stops the others; ``OUTDIR/report.csv`` gets one line per row (status, seconds, error) as
   each finishes, and the exit status is 1 when any row failed.
 - Resumable: a row whose outputs exist is not redone (outputs appear whole or not at all, so an existing one
-  is finished); a restart retries the failed rows and drops their old report lines.
+  is finished); a restart retries the failed rows and drops their old report lines, and gives a finished row
+  whose line the stopped run never wrote (stopped between the two) an ``ok`` line saying its time is unknown.
 - Memory stays bounded whatever the row count: rows are read as they are needed and at most two per worker
   are in flight.
 """
@@ -137,16 +138,20 @@ def _finished(row: Row, outdir: Path) -> bool:
         return False
 
 
-def _keep_finished_lines(report: Path) -> None:
-    """A restart keeps the report lines of rows that finished and drops the failed ones (they run again)."""
+def _keep_finished_lines(report: Path) -> set[str]:
+    """A restart keeps the report lines of rows that finished and drops the failed ones (they run again); returns
+    the ids of the rows whose finished lines it kept."""
     if not report.exists():
-        return
+        return set()
+    kept = set()
     with atomic_path(report) as tmp, open(report, newline="") as src, open(tmp, "w", newline="") as dst:
         writer = csv.DictWriter(dst, REPORT_FIELDS)
         writer.writeheader()
         for rec in csv.DictReader(src):
             if rec.get("status") == "ok" and rec.get("output") and Path(rec["output"]).is_file():
                 writer.writerow({k: rec.get(k, "") for k in REPORT_FIELDS})
+                kept.add(rec.get("id", ""))
+    return kept
 
 
 def run_batch(jobs: Path, outdir: Path, workers: int = 1, progress: bool = True) -> dict[str, int]:
@@ -159,7 +164,7 @@ def run_batch(jobs: Path, outdir: Path, workers: int = 1, progress: bool = True)
     outdir.mkdir(parents=True, exist_ok=True)
     remove_stale_partials(outdir)
     report = outdir / REPORT
-    _keep_finished_lines(report)
+    reported = _keep_finished_lines(report)
     new = not report.exists()
     total = sum(1 for _ in read_rows(jobs))
     counts = {"ok": 0, "failed": 0, "skipped": 0}
@@ -180,7 +185,17 @@ def run_batch(jobs: Path, outdir: Path, workers: int = 1, progress: bool = True)
             bar.update()
             bar.set_postfix(ok=counts["ok"], failed=counts["failed"])
 
-        pending = (row for row in read_rows(jobs) if not _skip(row, outdir, counts, bar))
+        def skip(row: Row) -> bool:
+            if not _skip(row, outdir, counts, bar):
+                return False
+            if row.id not in reported:  # its video was written, but the run was stopped before its line was
+                output = str(next(iter(row.outputs(outdir).values())))
+                note = "finished by an earlier run that was stopped before recording it; its time is unknown"
+                writer.writerow({"row": row.number, "id": row.id, "status": "ok", "seconds": "0.00", "output": output, "error": note})
+                rf.flush()
+            return True
+
+        pending = (row for row in read_rows(jobs) if not skip(row))
         if workers == 1:
             for row in pending:
                 record(row, *run_row(row, base, outdir))
