@@ -174,14 +174,17 @@ def run_batch(jobs: Path, outdir: Path, workers: int = 1, progress: bool = True)
         if new:
             writer.writeheader()
 
-        def record(row: Row, status: str, seconds: float, error: str) -> None:
-            counts[status] += 1
+        def line(row: Row, status: str, seconds: float, error: str) -> None:
             output = str(next(iter(row.outputs(outdir).values()))) if status == "ok" else ""
             writer.writerow(
                 {"row": row.number, "id": row.id, "status": status, "seconds": f"{seconds:.2f}", "output": output, "error": error}
             )
             rf.flush()
             os.fsync(rf.fileno())
+
+        def record(row: Row, status: str, seconds: float, error: str) -> None:
+            counts[status] += 1
+            line(row, status, seconds, error)
             bar.update()
             bar.set_postfix(ok=counts["ok"], failed=counts["failed"])
 
@@ -189,10 +192,7 @@ def run_batch(jobs: Path, outdir: Path, workers: int = 1, progress: bool = True)
             if not _skip(row, outdir, counts, bar):
                 return False
             if row.id not in reported:  # its video was written, but the run was stopped before its line was
-                output = str(next(iter(row.outputs(outdir).values())))
-                note = "finished by an earlier run that was stopped before recording it; its time is unknown"
-                writer.writerow({"row": row.number, "id": row.id, "status": "ok", "seconds": "0.00", "output": output, "error": note})
-                rf.flush()
+                line(row, "ok", 0.0, "finished by an earlier run that was stopped before recording it; its time is unknown")
             return True
 
         pending = (row for row in read_rows(jobs) if not skip(row))

@@ -124,12 +124,12 @@ class FaceModel:
         self.info["display_gain"] = float(gain)
         display = np.zeros_like(self.basis)
         if gain != 1.0:
-            weights = gain_vertex_weights(self.template)
+            weights, names = gain_vertex_weights(self.template), display_channels()
             smoothers = {sp: gain_smoother(self.template, sp) for sp in {*DISPLAY_SPREAD.values(), DISPLAY_SPREAD_LOCAL}}
-            for name in display_channels():
+            for name in names:
                 smooth = smoothers[DISPLAY_SPREAD.get(name, DISPLAY_SPREAD_LOCAL)]
                 display[bs.INDEX[name]] = extra_displacement(self.basis[bs.INDEX[name]], gain, weights, smooth)
-            shown = np.isin(np.arange(bs.COUNT), bs.indices(display_channels()))
+            shown = np.isin(np.arange(bs.COUNT), bs.indices(names))
             for blink, lids in EYE_LIDS.items():  # the lid gap as the gain asks, not as the smoothing leaves it
                 short = np.where(shown, (gain - 1.0) * gap_gradient(self.basis, *lids) - gap_gradient(display, *lids), 0.0)
                 lid = self.basis[bs.INDEX[blink]]

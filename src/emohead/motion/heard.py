@@ -15,9 +15,10 @@ hears it"): left-out speakers 0.680 -> 0.773, the 199 unseen s1 sentences 0.826 
 0.688 -> 0.705. Without the ``asr`` extra (no whisper) or without a recording on disk, the visemes are used alone.
 
 The trained landmark models (eapc, mul2lm) mix it in the same way when asked (``heard_mouth=True``, or ``"heard": true``
-in their weights folder's ``mouth.json``, whose gain is then calibrated with it): held back, their mouths follow
-unseen speakers better with it (eapc 0.523 -> 0.691, mul2lm 0.587 -> 0.713), but their openings' range matches the
-real speakers' on one clip fewer, so the bundles leave it off (weights README, "The heard mouth for eapc and mul2lm").
+in their weights folder's ``mouth.json``, at its ``"heard_share"``, with the gain calibrated with it). Held back, half
+the shape lifts eapc 0.523 -> 0.691 and mul2lm 0.587 -> 0.713, but their openings' range then matches the real
+speakers' on one clip fewer; the bundled eapc mixes in a quarter (0.523 -> 0.613, the range as before), mul2lm's
+bundle none (weights README, "The heard mouth for eapc and mul2lm" and "eapc hears a quarter").
 """
 
 from __future__ import annotations
